@@ -1,0 +1,1 @@
+"""Singer tap for Brightpearl, built with the Meltano Singer SDK."""

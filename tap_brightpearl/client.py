@@ -1,0 +1,173 @@
+"""The base stream every Brightpearl request goes through.
+
+It keeps the SDK's request path (`get_http_request`, the authenticator, `_request`
+with its metrics) and adds Brightpearl's rules: the envelope and error classification
+from `errors`, the shared throttled session, and retries only for what can succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+from urllib.parse import urlsplit
+
+import backoff
+import requests
+from singer_sdk.streams.rest import PageContext, RESTStream
+
+from tap_brightpearl.errors import (
+    BrightpearlError,
+    RetriableBrightpearlError,
+    ThrottledError,
+    read_envelope,
+)
+
+if t.TYPE_CHECKING:
+    from backoff._typing import Details
+    from singer_sdk.helpers.types import Context
+
+    from tap_brightpearl.tap import TapBrightpearl
+
+MAX_THROTTLE_RETRIES = 50  # each waits for the window; bounded so a broken throttle cannot loop forever
+MAX_BACKOFF_SECONDS = 60.0
+
+TRANSIENT_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionResetError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def _gives_up(exc: Exception) -> bool:
+    """TLS failures do not heal on retry: a wrong CA bundle must fail at once."""
+    return isinstance(exc, requests.exceptions.SSLError)
+
+
+class BrightpearlStream(RESTStream):
+    """Base for developer-tools and account streams."""
+
+    _payload_attr = "_brightpearl_payload"
+
+    @property
+    def bp_tap(self) -> TapBrightpearl:
+        """The tap, typed: it owns the session, throttle, datacentres and signer."""
+        return t.cast("TapBrightpearl", self._tap)
+
+    @property
+    def url_base(self) -> str:
+        """The master datacentre (`data_center`)."""
+        return self.bp_tap.datacentres.url(self.bp_tap.master)
+
+    @property
+    def requests_session(self) -> requests.Session:
+        """One throttled session for the whole run, shared by every stream and worker."""
+        return self.bp_tap.session
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        """`request_timeout` seconds per request."""
+        return float(self.config.get("request_timeout", 60))
+
+    def get_new_paginator(self) -> None:
+        """Developer-tools answers come in one response."""
+        return
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Classify the reply once and keep the unwrapped payload on it.
+
+        Parsing here, inside the retried call, is what lets a truncated or HTML body
+        be retried like any other transient failure.
+        """
+        setattr(response, self._payload_attr, read_envelope(response))
+
+    def request_decorator(self, func: t.Callable) -> t.Callable:
+        """Retry throttles after the window, and transient failures with bounded backoff."""
+        max_tries = int(self.config.get("max_retries", 5)) + 1
+        transient = backoff.on_exception(
+            backoff.expo,
+            (RetriableBrightpearlError, *TRANSIENT_TRANSPORT_ERRORS),
+            max_tries=max_tries,
+            max_value=MAX_BACKOFF_SECONDS,
+            factor=self.backoff_factor,
+            jitter=backoff.random_jitter,
+            giveup=lambda e: isinstance(e, ThrottledError) or _gives_up(e),
+            on_backoff=self.backoff_handler,
+            logger=None,
+        )(func)
+        # The throttle pool already holds every worker until the window frees up,
+        # so a throttled request is retried at once when the pool lets it through.
+        return backoff.on_exception(
+            backoff.constant,
+            ThrottledError,
+            interval=0,
+            jitter=None,
+            max_tries=MAX_THROTTLE_RETRIES,
+            logger=None,
+        )(transient)
+
+    @property
+    def backoff_factor(self) -> float:
+        """Seconds of the first retry wait; doubles each time."""
+        return float(self.config.get("retry_backoff_seconds", 1.0))
+
+    def backoff_handler(self, details: Details) -> None:
+        """Log each retry with the path and reason, never a header or token."""
+        exc = details.get("exception")
+        reason = str(exc) if isinstance(exc, BrightpearlError) else type(exc).__name__
+        request = details["args"][0] if details.get("args") else None
+        path = urlsplit(getattr(request, "url", "") or "").path or self.path
+        self.logger.warning(
+            "Retrying %s in %.1f s (try %d failed): %s",
+            path,
+            details.get("wait") or 0.0,
+            details.get("tries", 0),
+            reason,
+        )
+
+    def fetch(self, context: Context | None, *, url: str | None = None, authenticate: bool = True) -> t.Any:
+        """Make one request (retried as the rules say) and return the unwrapped payload."""
+        http = self.get_http_request(page=PageContext(stream_context=context, next_page_token=None))
+        request = requests.Request(
+            method=http.method,
+            url=url or http.url,
+            params=http.encode_params(),
+            headers=http.headers,
+        )
+        prepared = self.requests_session.prepare_request(request)
+        response = self._retrying_send(prepared, context, authenticate)
+        return getattr(response, self._payload_attr)
+
+    def _retrying_send(
+        self, prepared: requests.PreparedRequest, context: Context | None, authenticate: bool
+    ) -> requests.Response:
+        decorated = self.__dict__.get("_decorated_send")
+        if decorated is None:
+            decorated = self.__dict__["_decorated_send"] = self.request_decorator(self._send_once)
+        return t.cast("requests.Response", decorated(prepared, context, authenticate))
+
+    def _send_once(
+        self, prepared: requests.PreparedRequest, context: Context | None, authenticate: bool
+    ) -> requests.Response:
+        """One attempt. Redirects are not followed: they would carry the signed token elsewhere."""
+        if authenticate:
+            prepared = self.authenticator(prepared)
+        response = self.requests_session.send(prepared, timeout=self.timeout, allow_redirects=False)
+        self._write_request_duration_log(
+            endpoint=self.path, response=response, context=context, extra_tags=None
+        )
+        self.validate_response(response)
+        return response
+
+    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
+        """Records are produced by `get_records`; see the subclasses."""
+        payload = getattr(response, self._payload_attr, None)
+        if isinstance(payload, list):
+            yield from payload
+        elif isinstance(payload, dict):
+            yield payload
+
+    def log_progress(self, message: str, *args: object) -> None:
+        """Progress lines at INFO, so a long run shows it is moving."""
+        self.logger.info(message, *args)

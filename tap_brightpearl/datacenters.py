@@ -1,0 +1,167 @@
+"""Which Brightpearl datacentre to call, and where it is.
+
+The code -> base URL table is data: Brightpearl's published hosts, overridden or
+extended by `datacenter_urls` (proxies, emulators). Plain `http://` is accepted only
+for loopback hosts, so a typo can never send a signed token across a network in clear.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+import typing as t
+from urllib.parse import urlsplit
+
+LOGGER = logging.getLogger("tap_brightpearl.datacenters")
+
+BUILTIN_DATACENTRES: dict[str, str] = {
+    "euw1": "https://ws-eu1.brightpearl.com",
+    "use1": "https://ws-use.brightpearl.com",
+    "usw1": "https://ws-usw.brightpearl.com",
+}
+DEFAULT_DATACENTRE = "euw1"
+
+
+class DatacentreConfigError(ValueError):
+    """A datacentre setting that cannot work; the message names the setting."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(setting: str, code: str, url: object) -> str:
+    """Return `url` without a trailing slash, or explain why it cannot be used."""
+    where = f"{setting}[{code!r}]"
+    if not isinstance(url, str) or not url.strip():
+        raise DatacentreConfigError(f"{where} must be a URL such as https://ws-eu1.brightpearl.com")
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+        _ = parts.port  # raises on a malformed port
+    except ValueError as exc:
+        raise DatacentreConfigError(f"{where} is not a valid URL ({exc})") from None
+    if parts.scheme not in ("https", "http") or not host:
+        raise DatacentreConfigError(f"{where} must start with https:// and name a host")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise DatacentreConfigError(
+            f"{where} uses http:// for {host}; plain http is allowed only for loopback hosts "
+            "(127.0.0.1, ::1, localhost). Use https://"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise DatacentreConfigError(f"{where} must not carry credentials, a query or a fragment")
+    return url.strip().rstrip("/")
+
+
+class DatacentreTable:
+    """Datacentre codes and their base URLs for this run."""
+
+    def __init__(self, overrides: t.Mapping[str, object] | None = None) -> None:
+        """Merge `datacenter_urls` over the built-in table, checking every URL."""
+        self._urls = dict(BUILTIN_DATACENTRES)
+        for code, url in (overrides or {}).items():
+            self._urls[code] = check_base_url("datacenter_urls", code, url)
+
+    @property
+    def codes(self) -> list[str]:
+        """Every code this run knows."""
+        return sorted(self._urls)
+
+    def require(self, setting: str, code: object) -> str:
+        """Return `code` if known, else explain which codes are valid."""
+        if not isinstance(code, str) or code not in self._urls:
+            raise DatacentreConfigError(
+                f"{setting} {code!r} is not a known datacentre code; valid codes: "
+                f"{', '.join(self.codes)} (add others with datacenter_urls)"
+            )
+        return code
+
+    def url(self, code: str) -> str:
+        """The base URL of datacentre `code`."""
+        return self._urls[self.require("datacentre", code)]
+
+    def learn(self, code: str, api_domain: str) -> bool:
+        """Add a datacentre that account-location named but the table lacks (https only)."""
+        if code in self._urls:
+            return True
+        try:
+            self._urls[code] = check_base_url("account-location apiDomain", code, f"https://{api_domain}")
+        except DatacentreConfigError as exc:
+            LOGGER.warning("Ignoring datacentre %s from account-location: %s", code, exc)
+            return False
+        return True
+
+
+class AccountRouter:
+    """Decides the datacentre of each account: pin, then remembered, then discovery, then default.
+
+    `discover` asks account-location on the master datacentre and returns a code or None.
+    Discovered codes are remembered (and kept in state by the caller), so later runs
+    skip the request; a call that says "not here" triggers `rediscover`.
+    """
+
+    DISABLE_AFTER_FAILURES = 3
+
+    def __init__(
+        self,
+        *,
+        default: str,
+        pins: t.Mapping[str, str],
+        remembered: t.Mapping[str, str],
+        discover: t.Callable[[str], str | None],
+    ) -> None:
+        """Start from the user's pins and the datacentres remembered from earlier runs."""
+        self.default = default
+        self.pins = dict(pins)
+        self.remembered = dict(remembered)
+        self._discover = discover
+        self._lock = threading.Lock()
+        self._failures_in_a_row = 0
+        self.discovery_enabled = True
+        self.discovered = 0
+
+    def route(self, account: str) -> tuple[str, str]:
+        """Return (datacentre, how it was chosen) for `account`."""
+        if account in self.pins:
+            return self.pins[account], "pinned"
+        with self._lock:
+            if account in self.remembered:
+                return self.remembered[account], "remembered"
+        found = self._try_discover(account)
+        if found:
+            return found, "discovered"
+        return self.default, "default"
+
+    def rediscover(self, account: str) -> str | None:
+        """Ask account-location again after a call said the account is not where we thought."""
+        with self._lock:
+            self.remembered.pop(account, None)
+        return self._try_discover(account)
+
+    def _try_discover(self, account: str) -> str | None:
+        if not self.discovery_enabled:
+            return None
+        code = self._discover(account)
+        with self._lock:
+            if code:
+                self._failures_in_a_row = 0
+                self.remembered[account] = code
+                self.discovered += 1
+                return code
+            self._failures_in_a_row += 1
+            if self._failures_in_a_row >= self.DISABLE_AFTER_FAILURES and not self.discovered:
+                if self.discovery_enabled:
+                    LOGGER.warning(
+                        "account-location discovery is unavailable (%d failures, no success); "
+                        "using data_center %s for accounts that are not pinned in account_data_centers",
+                        self._failures_in_a_row,
+                        self.default,
+                    )
+                self.discovery_enabled = False
+        return None

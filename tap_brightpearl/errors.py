@@ -1,0 +1,146 @@
+"""The one place that decides what a Brightpearl response means.
+
+Every response, from any stream or worker thread, passes through `read_envelope`:
+it returns the unwrapped `response` value or raises one of the errors below, whose
+type says whether a retry can help and whose message names Brightpearl's code and
+message, the HTTP status, the path (never the host or query) and the `Ruid` header.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import urlsplit
+
+import requests
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from tap_brightpearl.redact import redact
+
+THROTTLE_WORDS = "too many requests"
+_MAX_BODY_IN_MESSAGE = 200
+
+
+def throttle_wait_seconds(response: requests.Response, default: float = 1.0) -> float:
+    """Read `brightpearl-next-throttle-period` (milliseconds) as seconds."""
+    raw = response.headers.get("brightpearl-next-throttle-period")
+    try:
+        return max(0.0, float(raw) / 1000.0) if raw is not None else default
+    except ValueError:
+        return default
+
+
+def is_throttle(response: requests.Response) -> bool:
+    """A 503 that says "too many requests" is the throttle; any other 503 is an outage."""
+    if response.status_code != requests.codes.service_unavailable:
+        return False
+    try:
+        return THROTTLE_WORDS in response.text.lower()
+    except (requests.RequestException, UnicodeDecodeError):
+        return False
+
+
+class BrightpearlError(Exception):
+    """Something Brightpearl answered that is not data; carries what a person needs to act."""
+
+    def __init__(self, message: str, response: requests.Response | None = None) -> None:
+        """Keep the response for callers that need its status; mask secrets in the text."""
+        super().__init__(redact(message))
+        self.response = response
+        self.status = response.status_code if response is not None else None
+
+
+class RetriableBrightpearlError(BrightpearlError, RetriableAPIError):
+    """A failure that can succeed on retry: an outage, a cut or unreadable body."""
+
+
+class ThrottledError(RetriableBrightpearlError):
+    """Brightpearl's throttle refused the request; retry after the window frees up."""
+
+    def __init__(self, message: str, response: requests.Response, wait: float) -> None:
+        """Remember how long Brightpearl asked us to wait."""
+        super().__init__(message, response)
+        self.wait = wait
+
+
+class FatalBrightpearlError(BrightpearlError, FatalAPIError):
+    """A failure no retry can fix (a client bug, a refused request)."""
+
+
+class NotFoundError(FatalBrightpearlError):
+    """404 or 403: the resource or account is not there (uninstalled, closed, elsewhere)."""
+
+
+class AuthenticationError(FatalBrightpearlError):
+    """401: the credentials were refused; the run must stop and say which settings to check."""
+
+
+def describe(response: requests.Response, detail: str) -> str:
+    """Format `detail` with the method, path, status and Ruid of `response`."""
+    method = response.request.method if response.request is not None else "GET"
+    path = urlsplit(response.url or "").path or "?"
+    ruid = response.headers.get("Ruid") or "none"
+    return f"{detail} (HTTP {response.status_code} for {method} {path}, Ruid {ruid})"
+
+
+def _brightpearl_errors(payload: object) -> list[dict[str, t.Any]]:
+    if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
+        return [e for e in payload["errors"] if isinstance(e, dict)]
+    return []
+
+
+def _error_text(errors: list[dict[str, t.Any]], payload: object, response: requests.Response) -> str:
+    if errors:
+        return "; ".join(f"{e.get('code', '?')}: {e.get('message', '')}".strip() for e in errors)
+    if isinstance(payload, dict) and isinstance(payload.get("response"), str):
+        return payload["response"][:_MAX_BODY_IN_MESSAGE]
+    return (response.reason or "no error message")[:_MAX_BODY_IN_MESSAGE]
+
+
+def _parse_json(response: requests.Response) -> tuple[bool, object]:
+    try:
+        return True, response.json()
+    except (ValueError, requests.exceptions.JSONDecodeError):
+        return False, None
+
+
+def read_envelope(response: requests.Response) -> t.Any:
+    """Return the `response` value of a Brightpearl reply, or raise the error it means."""
+    status = response.status_code
+    if is_throttle(response):
+        wait = throttle_wait_seconds(response)
+        raise ThrottledError(describe(response, "Brightpearl throttled the request"), response, wait)
+
+    parsed, payload = _parse_json(response)
+    errors = _brightpearl_errors(payload)
+    text = _error_text(errors, payload, response)
+
+    if status == requests.codes.unauthorized:
+        raise AuthenticationError(describe(response, f"Brightpearl refused the credentials: {text}"), response)
+    if status == requests.codes.too_many_requests:
+        raise ThrottledError(describe(response, f"Brightpearl asked to slow down: {text}"), response,
+                             throttle_wait_seconds(response))
+    if status >= requests.codes.internal_server_error:
+        if any(str(e.get("code", "")).upper().startswith("CMNC") for e in errors):
+            # Brightpearl answered with a coded error: the request itself is wrong.
+            raise FatalBrightpearlError(describe(response, f"Brightpearl error {text}"), response)
+        raise RetriableBrightpearlError(describe(response, f"Brightpearl server error: {text}"), response)
+    if status in (requests.codes.not_found, requests.codes.forbidden):
+        raise NotFoundError(describe(response, f"Brightpearl says not found: {text}"), response)
+    if 300 <= status < 400:
+        raise FatalBrightpearlError(
+            describe(response, "Brightpearl redirected the request; check datacenter_urls"), response
+        )
+    if status >= requests.codes.bad_request:
+        raise FatalBrightpearlError(describe(response, f"Brightpearl rejected the request: {text}"), response)
+
+    if not parsed or not isinstance(payload, dict):
+        kind = response.headers.get("Content-Type", "unknown content")
+        raise RetriableBrightpearlError(
+            describe(response, f"Brightpearl sent an unreadable body ({kind}, {len(response.content)} bytes)"),
+            response,
+        )
+    if errors:
+        raise FatalBrightpearlError(describe(response, f"Brightpearl error {text}"), response)
+    if "response" not in payload:
+        raise FatalBrightpearlError(describe(response, "Brightpearl reply has no 'response' member"), response)
+    return payload["response"]

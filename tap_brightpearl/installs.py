@@ -1,0 +1,110 @@
+"""Turn Brightpearl's installed-accounts list into validated, ordered installs.
+
+The API returns the whole list unsorted and unfiltered. We validate each entry
+(never emit a silently wrong record), collapse duplicates, and sort by
+(installedOn, accountCode) so the bookmark on installedOn is resumable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import typing as t
+from dataclasses import dataclass
+
+from tap_brightpearl.errors import FatalBrightpearlError
+
+LOGGER = logging.getLogger("tap_brightpearl.installs")
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    """One installation of the app in one Brightpearl account."""
+
+    accountCode: str  # noqa: N815 - Brightpearl's own name
+    installedOn: dt.datetime  # noqa: N815
+    unsignedAccountToken: str | None  # noqa: N815
+    enabled: bool | None
+
+    def record(self) -> dict[str, t.Any]:
+        """The Singer record: installedOn as RFC 3339 in UTC."""
+        return {
+            "accountCode": self.accountCode,
+            "installedOn": format_utc(self.installedOn),
+            "unsignedAccountToken": self.unsignedAccountToken,
+            "enabled": self.enabled,
+        }
+
+
+def format_utc(value: dt.datetime) -> str:
+    """RFC 3339 with a Z, milliseconds as Brightpearl writes them."""
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_utc(value: object) -> dt.datetime | None:
+    """Parse an API date-time; Brightpearl's are UTC, so a missing offset means UTC."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=dt.timezone.utc) if parsed.tzinfo is None else parsed
+
+
+def _describe(index: int, entry: object) -> str:
+    code = entry.get("accountCode") if isinstance(entry, dict) else None
+    return f"account {code!r}" if isinstance(code, str) and code else f"entry #{index}"
+
+
+def _parse_entry(index: int, entry: object) -> Install | None:
+    if not isinstance(entry, dict):
+        LOGGER.warning("installed-accounts: skipping entry #%d: not an object", index)
+        return None
+    code = entry.get("accountCode")
+    if not isinstance(code, str) or not code.strip():
+        LOGGER.warning("installed-accounts: skipping entry #%d: no accountCode", index)
+        return None
+    installed = parse_utc(entry.get("installedOn"))
+    if installed is None:
+        LOGGER.warning("installed-accounts: skipping %s: installedOn is not a date-time", _describe(index, entry))
+        return None
+    token = entry.get("unsignedAccountToken")
+    enabled = entry.get("enabled")
+    if token is not None and not isinstance(token, str):
+        LOGGER.warning("installed-accounts: skipping %s: unsignedAccountToken is not text", _describe(index, entry))
+        return None
+    if enabled is not None and not isinstance(enabled, bool):
+        LOGGER.warning("installed-accounts: skipping %s: enabled is not true/false", _describe(index, entry))
+        return None
+    return Install(code, installed, token, enabled)
+
+
+def parse_installs(payload: object, *, where: str) -> list[Install]:
+    """Validate, de-duplicate and sort the installed-accounts payload.
+
+    A duplicate accountCode keeps its newest installation (a reinstall); the others
+    are dropped with a warning. Anything but a list is a failure, never "no accounts".
+    """
+    if not isinstance(payload, list):
+        kind = "null" if payload is None else type(payload).__name__
+        raise FatalBrightpearlError(f"installed-accounts answered {kind} instead of a list ({where})")
+    by_code: dict[str, Install] = {}
+    duplicates = 0
+    for index, entry in enumerate(payload):
+        install = _parse_entry(index, entry)
+        if install is None:
+            continue
+        kept = by_code.get(install.accountCode)
+        if kept is not None:
+            duplicates += 1
+            LOGGER.warning(
+                "installed-accounts: account %r is listed more than once; keeping the newest installedOn",
+                install.accountCode,
+            )
+            if kept.installedOn >= install.installedOn:
+                continue
+        by_code[install.accountCode] = install
+    if duplicates:
+        LOGGER.warning("installed-accounts: %d duplicate entries dropped", duplicates)
+    return sorted(by_code.values(), key=lambda i: (i.installedOn, i.accountCode))

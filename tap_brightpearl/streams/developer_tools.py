@@ -1,0 +1,203 @@
+"""Developer-tools streams: who installed the app, and each account's display timezone."""
+
+from __future__ import annotations
+
+import functools
+import typing as t
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
+
+from tap_brightpearl.client import BrightpearlStream
+from tap_brightpearl.datacenters import AccountRouter
+from tap_brightpearl.errors import AuthenticationError, BrightpearlError, NotFoundError
+from tap_brightpearl.fanout import ordered_map
+from tap_brightpearl.installs import Install, parse_installs
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+
+def schema_path(name: str) -> Path:
+    """The JSON schema shipped in the wheel, or the repo's schemas/ in a source checkout."""
+    packaged = resources.files("tap_brightpearl") / "schemas" / f"{name}.json"
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "schemas" / f"{name}.json"
+
+
+def _segment(value: object) -> str:
+    return quote(str(value), safe="")
+
+
+class DeveloperToolsStream(BrightpearlStream):
+    """A developer-tools endpoint: signed developer token, answers in one response."""
+
+    auth_hint = (
+        "Brightpearl refused the developer token. Check the developer_reference, developer_token "
+        "and developer_secret settings (the token is signed with the secret)"
+    )
+
+    @property
+    def authenticator(self) -> requests.auth.AuthBase:
+        """The tap's one developer-token authenticator."""
+        return self.bp_tap.authenticator
+
+    def developer_tools_url(self, datacentre: str, *segments: object) -> str:
+        """`{base}/developer-tools/{developerRef}/...` with every segment escaped."""
+        ref = _segment(self.config["developer_reference"])
+        tail = "/".join(_segment(s) for s in segments)
+        return f"{self.bp_tap.datacentres.url(datacentre)}/developer-tools/{ref}/{tail}"
+
+    def fetch(self, context: Context | None, *, url: str | None = None, authenticate: bool = True) -> t.Any:
+        """Like the base, but a 401 says which settings to check."""
+        try:
+            return super().fetch(context, url=url, authenticate=authenticate)
+        except AuthenticationError as exc:
+            raise AuthenticationError(f"{self.auth_hint}: {exc}", exc.response) from None
+
+
+class InstalledAccountsStream(DeveloperToolsStream):
+    """Every account that installed the app, incremental on installedOn."""
+
+    name = "installed_accounts"
+    path = "/developer-tools/{developer_reference}/installed-accounts/{app_reference}"
+    primary_keys = ("accountCode",)
+    replication_key = "installedOn"
+    is_sorted = True
+    schema_filepath = schema_path("installed_accounts")
+
+    def get_url(self, context: Context | None) -> str:  # noqa: ARG002
+        """installed-accounts on the master datacentre."""
+        return self.developer_tools_url(self.bp_tap.master, "installed-accounts", self.config["app_reference"])
+
+    def read_installs(self) -> list[Install]:
+        """Fetch and validate the whole list (one response, no server-side filter)."""
+        payload = self.fetch(None)
+        installs = parse_installs(payload, where=f"app {self.config['app_reference']}")
+        self.logger.info("installed-accounts lists %d accounts", len(installs))
+        return installs
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
+        """Emit installs in (installedOn, accountCode) order from the bookmark or start_date on."""
+        installs = self.bp_tap.installs()
+        full = self.replication_method == REPLICATION_FULL_TABLE
+        start = None if full else self.get_starting_timestamp(context)
+        emitted = 0
+        for install in installs:
+            if start is not None and install.installedOn < start:
+                continue
+            emitted += 1
+            yield install.record()
+        self.logger.info(
+            "installed_accounts: emitted %d of %d accounts (%s)",
+            emitted,
+            len(installs),
+            "full table" if start is None else f"installedOn at or after {start.isoformat()}",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An account the API refused after correct routing; reported, not fatal."""
+
+    accountCode: str  # noqa: N815
+    reason: str
+
+
+class AccountTimezonesStream(DeveloperToolsStream):
+    """Every installed account's display timezone, read from the account's own datacentre."""
+
+    name = "account_timezones"
+    path = "/developer-tools/{developer_reference}/account-timezone/{accountCode}"
+    primary_keys = ("accountCode",)
+    replication_key = None
+    schema_filepath = schema_path("account_timezones")
+    STATE_KEY = "dataCenters"
+
+    def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:  # noqa: ARG002
+        """Read every installed account's timezone, concurrently, emitting in accountCode order."""
+        accounts = sorted(i.accountCode for i in self.bp_tap.installs())
+        remembered = self.stream_state.get(self.STATE_KEY) or {}
+        router = AccountRouter(
+            default=self.bp_tap.master,
+            pins=self.bp_tap.pins,
+            remembered={k: v for k, v in remembered.items() if v in self.bp_tap.datacentres.codes},
+            discover=self._discover,
+        )
+        workers = int(self.config.get("max_concurrency", 8))
+        skipped: list[Skipped] = []
+        every = max(100, len(accounts) // 10)
+        read = functools.partial(self._read_account, router)
+        for done, result in enumerate(ordered_map(read, accounts, workers=workers), start=1):
+            if isinstance(result, Skipped):
+                skipped.append(result)
+                self.logger.warning("account_timezones: skipping account %r: %s", result.accountCode, result.reason)
+            else:
+                yield result
+            if done % every == 0:
+                self.logger.info("account_timezones: %d of %d accounts read", done, len(accounts))
+        current = set(accounts)
+        self.stream_state[self.STATE_KEY] = {k: v for k, v in sorted(router.remembered.items()) if k in current}
+        self.logger.info(
+            "account_timezones: %d accounts read, %d skipped, %d datacentres discovered",
+            len(accounts) - len(skipped),
+            len(skipped),
+            router.discovered,
+        )
+        if skipped:
+            self.logger.warning(
+                "account_timezones: skipped %d account(s) the API refused: %s",
+                len(skipped),
+                ", ".join(s.accountCode for s in skipped[:20]) + (" ..." if len(skipped) > 20 else ""),
+            )
+
+    def _read_account(self, router: AccountRouter, account: str) -> dict[str, t.Any] | Skipped:
+        datacentre, how = router.route(account)
+        try:
+            return self._read_timezone(account, datacentre)
+        except NotFoundError as exc:
+            if how == "remembered":
+                moved = router.rediscover(account)
+                if moved and moved != datacentre:
+                    self.logger.info("account %r moved from %s to %s; reading it there", account, datacentre, moved)
+                    try:
+                        return self._read_timezone(account, moved)
+                    except NotFoundError as again:
+                        return Skipped(account, str(again))
+            hint = " (pinned in account_data_centers)" if how == "pinned" else ""
+            return Skipped(account, f"{exc}{hint}")
+
+    def _read_timezone(self, account: str, datacentre: str) -> dict[str, t.Any]:
+        url = self.developer_tools_url(datacentre, "account-timezone", account)
+        payload = self.fetch({"accountCode": account}, url=url)
+        if not isinstance(payload, dict):
+            raise NotFoundError(f"account-timezone answered {type(payload).__name__} instead of an object")
+        canonical, offset = payload.get("canonicalId"), payload.get("currentUtcOffset")
+        return {
+            "accountCode": account,
+            "canonicalId": canonical if isinstance(canonical, str) else None,
+            "currentUtcOffset": offset if isinstance(offset, str) else None,
+            "dataCenter": datacentre,
+        }
+
+    def _discover(self, account: str) -> str | None:
+        """Ask account-location on the master datacentre (no auth header needed)."""
+        url = self.developer_tools_url(self.bp_tap.master, "account-location", account)
+        try:
+            payload = self.fetch({"accountCode": account}, url=url, authenticate=False)
+        except (BrightpearlError, requests.RequestException) as exc:
+            self.logger.debug("account-location failed for %r: %s", account, exc)
+            return None
+        if not isinstance(payload, dict):
+            return None
+        code, domain = payload.get("datacentreCode"), payload.get("apiDomain")
+        if not isinstance(code, str) or not code:
+            return None
+        if self.bp_tap.datacentres.learn(code, domain if isinstance(domain, str) else ""):
+            return code
+        return None

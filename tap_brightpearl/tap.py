@@ -1,0 +1,178 @@
+"""tap-brightpearl: settings, start-up checks and the stream list."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import typing as t
+
+import jsonschema
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_brightpearl.auth import DeveloperTokenAuthenticator
+from tap_brightpearl.datacenters import DEFAULT_DATACENTRE, DatacentreConfigError, DatacentreTable
+from tap_brightpearl.errors import BrightpearlError
+from tap_brightpearl.redact import register_secrets
+from tap_brightpearl.streams import AccountTimezonesStream, InstalledAccountsStream
+from tap_brightpearl.throttle import Throttle, make_session
+
+if t.TYPE_CHECKING:
+    import requests
+
+    from tap_brightpearl.installs import Install
+
+SECRET_SETTINGS = ("developer_token", "developer_secret")
+DEFAULT_MAX_CONCURRENCY = 8
+
+
+def _secret(name: str, description: str) -> th.Property:
+    # No pattern, enum or length rule: the SDK's validator would echo a failing value.
+    return th.Property(name, th.StringType, required=True, secret=True, description=description)
+
+
+class TapBrightpearl(Tap):
+    """Brightpearl developer-tools (and later account) data as Singer streams."""
+
+    name = "tap-brightpearl"
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "developer_reference", th.StringType, required=True,
+            description="Your Brightpearl developer reference (the developerRef in developer-tools URLs).",
+        ),
+        _secret("developer_token", "The unsigned developer token. Signed at request time, never logged."),
+        _secret("developer_secret", "The developer secret that signs the developer token and account tokens."),
+        th.Property(
+            "app_reference", th.StringType, required=True,
+            description="The app whose installed accounts are listed.",
+        ),
+        th.Property(
+            "data_center", th.StringType, default=DEFAULT_DATACENTRE,
+            description="Master datacentre code (installed-accounts, account-location) and the fallback "
+            "datacentre for accounts whose location is unknown. Built in: euw1, use1, usw1.",
+        ),
+        th.Property(
+            "datacenter_urls", th.ObjectType(additional_properties=th.StringType),
+            description="Datacentre code -> base URL, overriding or extending the built-in table "
+            "(proxies, emulators). http:// is accepted only for loopback hosts.",
+        ),
+        th.Property(
+            "account_data_centers", th.ObjectType(additional_properties=th.StringType),
+            description="accountCode -> datacentre code. Pinned accounts skip account-location discovery.",
+        ),
+        th.Property(
+            "start_date", th.DateTimeType,
+            description="Lower bound of installedOn on a first sync (no state yet).",
+        ),
+        th.Property(
+            "max_concurrency", th.IntegerType(minimum=1), default=DEFAULT_MAX_CONCURRENCY,
+            description="Requests in flight at once (per-account developer-tools calls), always "
+            "inside Brightpearl's throttle.",
+        ),
+        th.Property(
+            "request_timeout", th.NumberType(exclusive_minimum=0), default=60,
+            description="Seconds to wait for one response before retrying it.",
+        ),
+        th.Property(
+            "max_retries", th.IntegerType(minimum=0), default=5,
+            description="Retries of a transient failure (outage 5xx, reset, timeout, unreadable body) "
+            "before the run fails. Throttle waits do not count.",
+        ),
+        th.Property(
+            "retry_backoff_seconds", th.NumberType(minimum=0), default=1.0,
+            description="First retry wait in seconds; doubles each retry, capped at 60 s.",
+        ),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Validate datacentre settings at start-up, before any request is made."""
+        config = kwargs.get("config")
+        if isinstance(config, dict):
+            register_secrets(*(config.get(k) for k in SECRET_SETTINGS))
+        self._installs: list[Install] | None = None
+        super().__init__(*args, **kwargs)
+        register_secrets(*(self.config.get(k) for k in SECRET_SETTINGS))
+        try:
+            table = DatacentreTable(self.config.get("datacenter_urls"))
+            table.require("data_center", self.config.get("data_center", DEFAULT_DATACENTRE))
+            for account, code in (self.config.get("account_data_centers") or {}).items():
+                table.require(f"account_data_centers[{account!r}]", code)
+        except DatacentreConfigError as exc:
+            raise ConfigValidationError(str(exc), errors=[str(exc)]) from None
+        self.datacentres = table
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """Validate settings; a message about a secret names the setting, never its value."""
+        schema = self.config_jsonschema
+        self.append_builtin_config(schema)
+        validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+        errors: list[str] = []
+        for error in validator.iter_errors(dict(self._config)):
+            setting = str(error.path[0]) if error.path else ""
+            if setting in SECRET_SETTINGS:
+                errors.append(f"{setting}: invalid value ({error.validator} check failed; value not shown)")
+            else:
+                errors.append(f"{setting or 'config'}: {error.message}")
+        for setting in SECRET_SETTINGS:
+            value = self._config.get(setting)
+            if isinstance(value, str) and len(value.strip()) < 4:  # noqa: PLR2004
+                errors.append(f"{setting}: too short to be a Brightpearl credential (value not shown)")
+        if errors and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=errors, schema=schema)
+        return errors
+
+    @property
+    def master(self) -> str:
+        """The master datacentre code (`data_center`)."""
+        return str(self.config.get("data_center", DEFAULT_DATACENTRE))
+
+    @property
+    def pins(self) -> dict[str, str]:
+        """`account_data_centers`: accounts whose datacentre the user fixed."""
+        return dict(self.config.get("account_data_centers") or {})
+
+    @functools.cached_property
+    def throttle(self) -> Throttle:
+        """The one throttle of the run, shared by every stream and worker."""
+        return Throttle()
+
+    @functools.cached_property
+    def session(self) -> requests.Session:
+        """One pooled, throttled HTTP session, sized for `max_concurrency` workers."""
+        workers = int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
+        return make_session(self.throttle, pool_maxsize=max(10, workers), user_agent=f"{self.name}/{self.plugin_version}")
+
+    @functools.cached_property
+    def authenticator(self) -> DeveloperTokenAuthenticator:
+        """Signs the developer token once for the run."""
+        return DeveloperTokenAuthenticator(
+            developer_reference=self.config["developer_reference"],
+            developer_token=self.config["developer_token"],
+            developer_secret=self.config["developer_secret"],
+        )
+
+    def installs(self) -> list[Install]:
+        """The installed-accounts list, fetched once per run and shared by every stream."""
+        if self._installs is None:
+            stream = t.cast("InstalledAccountsStream", self.streams["installed_accounts"])
+            self._installs = stream.read_installs()
+        return self._installs
+
+    def discover_streams(self) -> list[InstalledAccountsStream | AccountTimezonesStream]:
+        """The developer-tools streams."""
+        return [InstalledAccountsStream(self), AccountTimezonesStream(self)]
+
+    @classmethod
+    def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """Run the tap; a Brightpearl failure ends with one clear line and exit status 1."""
+        try:
+            super().invoke(*args, **kwargs)
+        except BrightpearlError as exc:
+            cls.logger.error("%s", exc)  # noqa: TRY400 - the message is the whole story
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    TapBrightpearl.cli()

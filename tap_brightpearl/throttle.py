@@ -1,0 +1,153 @@
+"""One throttle per Brightpearl pool, shared by every request of the run.
+
+Brightpearl counts requests per pool in a rolling window and tells us, on every
+response, how many are left (`brightpearl-requests-remaining`) and how long until
+the window frees up (`brightpearl-next-throttle-period`, milliseconds). We pace from
+those headers so that the 503 is the exception, and when a 503 comes anyway every
+worker on that pool waits, not just the one that got it. Nothing here assumes a
+60-second window: the wait always comes from the headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import typing as t
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from tap_brightpearl.errors import is_throttle, throttle_wait_seconds
+
+LOGGER = logging.getLogger("tap_brightpearl.throttle")
+MAX_PAUSE_SECONDS = 300.0  # never trust a header asking for more than this
+_LOG_PAUSES_FROM = 1.0
+
+
+class Pool:
+    """Pacing state of one throttle pool: what the server last said, and what is in flight."""
+
+    def __init__(self, name: str) -> None:
+        """Start unknown: the first request probes alone to learn the headers."""
+        self.name = name
+        self._cond = threading.Condition()
+        self._remaining: int | None = None
+        self._reset_at = 0.0
+        self._resume_at = 0.0
+        self._inflight = 0
+        self.pauses = 0
+        self.throttled = 0
+
+    def acquire(self) -> None:
+        """Block until a request on this pool can be sent without exceeding the quota."""
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if now < self._resume_at:
+                    self._cond.wait(self._resume_at - now)
+                    continue
+                budget = (1 if self._remaining is None else self._remaining) - self._inflight
+                if budget > 0:
+                    self._inflight += 1
+                    return
+                if self._inflight == 0:
+                    # Quota spent and nothing in flight: wait for the window, then probe.
+                    self._pause(self._reset_at - now, reason="quota used up")
+                    self._remaining = None
+                    continue
+                self._cond.wait()
+
+    def release(self, response: requests.Response | None) -> None:
+        """Learn from a response's headers (or from its absence) and wake waiting workers."""
+        with self._cond:
+            self._inflight -= 1
+            if response is not None:
+                now = time.monotonic()
+                period = min(throttle_wait_seconds(response, default=0.0), MAX_PAUSE_SECONDS)
+                raw = response.headers.get("brightpearl-requests-remaining")
+                if raw is not None and raw.strip().lstrip("-").isdigit():
+                    self._remaining = max(0, int(raw))
+                    self._reset_at = now + period
+                if is_throttle(response):
+                    self.throttled += 1
+                    self._pause(max(period, 0.05), reason="HTTP 503 throttle")
+                    self._remaining = None
+            self._cond.notify_all()
+
+    def _pause(self, seconds: float, *, reason: str) -> None:
+        """Hold every worker of this pool for `seconds` (caller holds the lock)."""
+        if seconds <= 0:
+            return
+        until = time.monotonic() + seconds
+        if until > self._resume_at:
+            self._resume_at = until
+            self.pauses += 1
+            level = logging.INFO if seconds >= _LOG_PAUSES_FROM else logging.DEBUG
+            LOGGER.log(level, "Throttle pool %s: %s, pausing %.2f s", self.name, reason, seconds)
+
+
+def pool_key(url: str) -> str:
+    """Name the pool a URL draws from: per host for developer-tools, per host and account otherwise."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if "public-api" in segments:
+        i = segments.index("public-api")
+        if i + 1 < len(segments):
+            return f"{parts.netloc}/{segments[i + 1]}"
+    return f"{parts.netloc}/developer"
+
+
+class Throttle:
+    """The registry of pools for one run."""
+
+    def __init__(self) -> None:
+        """No pools yet: each appears with its first request."""
+        self._pools: dict[str, Pool] = {}
+        self._lock = threading.Lock()
+
+    def pool(self, url: str) -> Pool:
+        """The pool for `url`, created on first use."""
+        key = pool_key(url)
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None:
+                pool = self._pools[key] = Pool(key)
+            return pool
+
+    @property
+    def pools(self) -> dict[str, Pool]:
+        """A snapshot of the pools seen so far."""
+        with self._lock:
+            return dict(self._pools)
+
+
+class ThrottledAdapter(HTTPAdapter):
+    """A requests transport that asks the pool before sending and tells it what came back."""
+
+    def __init__(self, throttle: Throttle, *, pool_maxsize: int) -> None:
+        """Size the connection pool for the workers; retries are ours, not urllib3's."""
+        super().__init__(pool_connections=8, pool_maxsize=pool_maxsize, max_retries=0)
+        self.throttle = throttle
+
+    def send(self, request: requests.PreparedRequest, *args: t.Any, **kwargs: t.Any) -> requests.Response:
+        """Send within the pool's quota."""
+        pool = self.throttle.pool(request.url or "")
+        pool.acquire()
+        response: requests.Response | None = None
+        try:
+            response = super().send(request, *args, **kwargs)
+            return response
+        finally:
+            pool.release(response)
+
+
+def make_session(throttle: Throttle, *, pool_maxsize: int, user_agent: str) -> requests.Session:
+    """A session whose every request goes through `throttle`."""
+    session = requests.Session()
+    adapter = ThrottledAdapter(throttle, pool_maxsize=pool_maxsize)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
