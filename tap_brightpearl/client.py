@@ -7,7 +7,6 @@ from `errors`, the shared throttled session, and retries only for what can succe
 
 from __future__ import annotations
 
-import logging
 import typing as t
 from urllib.parse import urlsplit
 

@@ -21,9 +21,9 @@ LOGGER = logging.getLogger("tap_brightpearl.installs")
 class Install:
     """One installation of the app in one Brightpearl account."""
 
-    accountCode: str  # noqa: N815 - Brightpearl's own name
-    installedOn: dt.datetime  # noqa: N815
-    unsignedAccountToken: str | None  # noqa: N815
+    accountCode: str
+    installedOn: dt.datetime
+    unsignedAccountToken: str | None
     enabled: bool | None
 
     def record(self) -> dict[str, t.Any]:

@@ -22,7 +22,7 @@ _installed = False
 
 def register_secrets(*values: object) -> None:
     """Remember values that must never appear in a log line."""
-    global _secrets  # noqa: PLW0603 - one process-wide registry, swapped atomically
+    global _secrets
     new = {str(v) for v in values if v is not None and len(str(v)) >= _MIN_SECRET_LENGTH}
     if not new <= _secrets:
         with _lock:
@@ -39,7 +39,7 @@ def redact(text: str) -> str:
 
 
 def _install() -> None:
-    global _installed  # noqa: PLW0603
+    global _installed
     with _lock:
         if _installed:
             return

@@ -17,8 +17,10 @@ from tap_brightpearl.errors import BrightpearlError
 from tap_brightpearl.redact import register_secrets
 from tap_brightpearl.streams import AccountTimezonesStream, InstalledAccountsStream
 from tap_brightpearl.throttle import Throttle, make_session
+from tap_brightpearl.writer import ChunkedMsgSpecWriter
 
 if t.TYPE_CHECKING:
+    import click
     import requests
 
     from tap_brightpearl.installs import Install
@@ -36,6 +38,7 @@ class TapBrightpearl(Tap):
     """Brightpearl developer-tools (and later account) data as Singer streams."""
 
     name = "tap-brightpearl"
+    message_writer_class = ChunkedMsgSpecWriter  # msgspec lines, RECORDs flushed in chunks
 
     config_jsonschema = th.PropertiesList(
         th.Property(
@@ -74,6 +77,16 @@ class TapBrightpearl(Tap):
         th.Property(
             "request_timeout", th.NumberType(exclusive_minimum=0), default=60,
             description="Seconds to wait for one response before retrying it.",
+        ),
+        th.Property(
+            "https_proxy", th.StringType,
+            description="Proxy URL for every request (http://host:port; https:// URLs are tunnelled "
+            "with CONNECT). Used for every datacentre, whatever NO_PROXY says.",
+        ),
+        th.Property(
+            "ca_bundle", th.StringType,
+            description="Path to a PEM file of certificate authorities to trust instead of the "
+            "built-in ones (a company TLS-inspecting proxy, a private endpoint).",
         ),
         th.Property(
             "max_retries", th.IntegerType(minimum=0), default=5,
@@ -117,7 +130,7 @@ class TapBrightpearl(Tap):
                 errors.append(f"{setting or 'config'}: {error.message}")
         for setting in SECRET_SETTINGS:
             value = self._config.get(setting)
-            if isinstance(value, str) and len(value.strip()) < 4:  # noqa: PLR2004
+            if isinstance(value, str) and len(value.strip()) < 4:
                 errors.append(f"{setting}: too short to be a Brightpearl credential (value not shown)")
         if errors and raise_errors:
             raise ConfigValidationError("Config validation failed", errors=errors, schema=schema)
@@ -142,7 +155,17 @@ class TapBrightpearl(Tap):
     def session(self) -> requests.Session:
         """One pooled, throttled HTTP session, sized for `max_concurrency` workers."""
         workers = int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
-        return make_session(self.throttle, pool_maxsize=max(10, workers), user_agent=f"{self.name}/{self.plugin_version}")
+        agent = f"{self.name}/{self.plugin_version}"
+        session = make_session(self.throttle, pool_maxsize=max(10, workers), user_agent=agent)
+        # Networking settings. Session.send() uses session.proxies whatever NO_PROXY says, and
+        # session.verify as given (REQUESTS_CA_BUNDLE is read only by Session.request()).
+        proxy = self.config.get("https_proxy")
+        if proxy:
+            session.proxies = {"https": proxy, "http": proxy}
+        ca_bundle = self.config.get("ca_bundle")
+        if ca_bundle:
+            session.verify = str(ca_bundle)
+        return session
 
     @functools.cached_property
     def authenticator(self) -> DeveloperTokenAuthenticator:
@@ -170,8 +193,68 @@ class TapBrightpearl(Tap):
         try:
             super().invoke(*args, **kwargs)
         except BrightpearlError as exc:
-            cls.logger.error("%s", exc)  # noqa: TRY400 - the message is the whole story
+            cls.logger.error("%s", exc)
             sys.exit(1)
+
+    # --- setup check: `tap-brightpearl --test` (issue 3) ---------------------------------------
+    TEST_MAX_RETRIES = 1
+    TEST_BACKOFF_SECONDS = 0.5
+    TEST_TIMEOUT_SECONDS = 15.0
+
+    @classmethod
+    def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
+        """`--test`: the SDK's one-record dry run, but it fails in seconds and names the setting.
+
+        Retries and timeouts are capped so a wrong URL does not sit through the whole retry
+        schedule, and a failure ends with one ERROR line (no traceback, no secret) and status 1.
+        """
+        import requests as _requests
+        from singer_sdk.tap_base import CliTestOptionValue
+
+        if value != CliTestOptionValue.All.value:
+            super().cb_test(ctx, param, value)
+            return
+        config = ctx.params["config"]
+        tap = cls(config=config.config, parse_env_config=config.parse_env, validate_config=True)
+        caps = {
+            "max_retries": cls.TEST_MAX_RETRIES,
+            "retry_backoff_seconds": cls.TEST_BACKOFF_SECONDS,
+            "request_timeout": cls.TEST_TIMEOUT_SECONDS,
+        }
+        for key, cap in caps.items():
+            tap._config[key] = min(tap.config.get(key, cap), cap)
+        try:
+            tap.run_connection_test()
+        except BrightpearlError as exc:
+            cls.logger.error("Setup check failed: %s", exc)
+            ctx.exit(1)
+        except _requests.exceptions.RequestException as exc:
+            cls.logger.error("Setup check failed: %s", tap._explain_transport_error(exc))
+            ctx.exit(1)
+        cls.logger.info("Setup check passed: credentials accepted and every datacentre used answered")
+        ctx.exit(0)
+
+    def _explain_transport_error(self, exc: Exception) -> str:
+        """Say which datacentre could not be reached and which setting to check (no secrets)."""
+        import requests as _requests
+
+        request = getattr(exc, "request", None)
+        url = str(getattr(request, "url", "") or "")
+        where = next((code for code in self.datacentres.codes if url.startswith(self.datacentres.url(code))), None)
+        base = self.datacentres.url(where) if where else (url.split("/developer-tools/")[0] or "?")
+        target = f"datacentre {where} at {base}" if where else base
+        if isinstance(exc, _requests.exceptions.SSLError):
+            return (f"TLS certificate of {target} is not trusted. Set ca_bundle to a PEM file that "
+                    "trusts it (or fix datacenter_urls)")
+        if isinstance(exc, _requests.exceptions.ProxyError):
+            return f"could not connect through the proxy to {target}. Check the https_proxy setting"
+        text = str(exc).lower()
+        cause = ("timed out" if isinstance(exc, _requests.exceptions.Timeout)
+                 else "connection refused" if "refused" in text
+                 else "host name not found" if "name or service" in text or "resolve" in text
+                 else type(exc).__name__)
+        return (f"could not reach {target} ({cause}). Check the data_center and datacenter_urls "
+                "settings (and https_proxy if you need a proxy)")
 
 
 if __name__ == "__main__":

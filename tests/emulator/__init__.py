@@ -1,0 +1,6 @@
+"""A fake Brightpearl for tests and benchmarks: real HTTP, several datacentres, no network."""
+
+from .data import Account, make_accounts, sign
+from .emulator import Emulator, RequestLogEntry
+
+__all__ = ["Account", "Emulator", "RequestLogEntry", "make_accounts", "sign"]

@@ -1,0 +1,271 @@
+"""The Emulator: several fake Brightpearl datacentres, their accounts, throttle and faults."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from .data import Account, generate, generation, make_accounts, parse_ms
+from .faults import DEFAULT_STALL, Fault, FaultBook, fault_reply
+from .reply import Reply, dumps
+from .routes import pool_of, route
+from .server import DatacentreServer
+from .throttle import THROTTLE_BODY, Throttle
+
+DEFAULT_START = "2020-01-01T00:00:00.000Z"
+
+
+@dataclass
+class RequestLogEntry:
+    """One received request, so tests can assert on what the tap actually sent."""
+
+    method: str
+    path: str
+    datacentre: str
+    status: int
+    auth: str
+    headers: dict[str, str]
+    time: float
+
+
+class Emulator:
+    """Fake Brightpearl: one HTTP server per datacentre sharing one account set."""
+
+    def __init__(
+        self,
+        accounts: list[Account] | None = None,
+        *,
+        n_accounts: int = 20,
+        seed: int = 7,
+        datacentres: Sequence[str] = ("euw1", "use1", "usw1"),
+        master: str = "euw1",
+        developer_reference: str = "devref",
+        developer_token: str | None = None,
+        developer_secret: str | None = None,
+        app_reference: str = "devref_app",
+        latency: float = 0.0,
+        throttle_quota: int | None = None,
+        throttle_window: float = 60.0,
+        account_location: bool = True,
+    ) -> None:
+        """Configure; nothing listens until start()."""
+        if master not in datacentres:
+            raise ValueError(f"master {master!r} is not one of {list(datacentres)}")
+        self.seed = seed
+        self.datacentres = tuple(datacentres)
+        self.master = master
+        self.accounts: list[Account] = (
+            list(accounts) if accounts is not None else make_accounts(n_accounts, seed, datacentres)
+        )
+        self.developer_reference = developer_reference
+        self.developer_token = developer_token or f"dev-token-{secrets.token_hex(8)}"
+        self.developer_secret = developer_secret or f"dev-secret-{secrets.token_hex(16)}"
+        self.app_reference = app_reference
+        self.latency = latency
+        self.account_location = account_location
+        self.base_urls: dict[str, str] = {}
+        self.requests: list[RequestLogEntry] = []
+        self._servers: list[DatacentreServer] = []
+        self._throttle = Throttle(throttle_quota, throttle_window)
+        self._faults = FaultBook()
+        self._lock = threading.Lock()  # log, counters, account mutations
+        self._cache_lock = threading.Lock()
+        self._cache_key: tuple[int, int, int] | None = None
+        self._body = b""
+        self._index: dict[str, Account] = {}
+        self._throttled = 0
+        self._batches = 0
+        self._codes_ever = {a.accountCode for a in self.accounts}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> Emulator:
+        """Bind and serve every datacentre; returns self for chaining."""
+        if self._servers:
+            raise RuntimeError("emulator already started")
+        for dc in self.datacentres:
+            server = DatacentreServer(self, dc)
+            server.start()
+            self._servers.append(server)
+            self.base_urls[dc] = server.base_url
+        return self
+
+    def stop(self) -> None:
+        """Stop all servers and drop open connections (idempotent)."""
+        servers, self._servers = self._servers, []
+        # In parallel: each shutdown waits up to one poll interval.
+        stoppers = [threading.Thread(target=s.stop, daemon=True) for s in servers]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
+
+    def __enter__(self) -> Emulator:
+        """Start on entering a with-block."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop on leaving a with-block."""
+        self.stop()
+
+    def tap_config(self, **overrides: Any) -> dict[str, Any]:
+        """Return a tap config that works against this emulator."""
+        config: dict[str, Any] = {
+            "developer_reference": self.developer_reference,
+            "developer_token": self.developer_token,
+            "developer_secret": self.developer_secret,
+            "app_reference": self.app_reference,
+            "data_center": self.master,
+            "datacenter_urls": dict(self.base_urls),
+        }
+        config.update(overrides)
+        return config
+
+    # -- account set -----------------------------------------------------------------------
+    def add_installs(self, k: int) -> list[Account]:
+        """Install ``k`` new accounts, each strictly later than every existing installedOn."""
+        with self._lock:
+            self._batches += 1
+            rng = random.Random(f"{self.seed}/installs/{self._batches}")
+            # The timestamp format is fixed-width, so the string max is the time max.
+            latest = max((a.installedOn for a in self.accounts), default=DEFAULT_START)
+            new = generate(
+                rng,
+                k,
+                self.datacentres,
+                parse_ms(latest),
+                first_index=len(self._codes_ever),
+                taken=self._codes_ever,
+                first_may_tie=False,
+            )
+            self._codes_ever.update(a.accountCode for a in new)
+            self.accounts.extend(new)
+        return new
+
+    def _get(self, code: str) -> Account:
+        for account in self.accounts:
+            if account.accountCode == code:
+                return account
+        raise KeyError(code)
+
+    def mark_gone(self, accountCode: str) -> None:
+        """Keep the account listed but make account-timezone answer 404."""
+        self._get(accountCode).gone = True
+
+    def remove_account(self, accountCode: str) -> None:
+        """Remove the account from every endpoint."""
+        with self._lock:
+            self.accounts.remove(self._get(accountCode))
+
+    def move_account(self, accountCode: str, datacentre: str) -> None:
+        """Re-home the account (rediscovery tests)."""
+        if datacentre not in self.datacentres:
+            raise ValueError(f"unknown datacentre {datacentre!r}")
+        self._get(accountCode).datacentre = datacentre
+
+    def _refresh(self) -> None:
+        """Rebuild the encoded listing and code index when the account set changed."""
+        key = (generation(), len(self.accounts), id(self.accounts))  # read before building
+        if key == self._cache_key:
+            return
+        accounts = list(self.accounts)
+        shuffled = accounts[:]
+        random.Random(self.seed).shuffle(shuffled)  # the real API returns the list unsorted
+        self._body = dumps({"response": [a.listing() for a in shuffled]})
+        self._index = {a.accountCode: a for a in accounts}
+        self._cache_key = key
+
+    def listing_body(self) -> bytes:
+        """Return the encoded installed-accounts body (cached until accounts change)."""
+        with self._cache_lock:
+            self._refresh()
+            return self._body
+
+    def find_account(self, code: str) -> Account | None:
+        """Look an account up by code (current accounts only)."""
+        with self._cache_lock:
+            self._refresh()
+            return self._index.get(code)
+
+    # -- faults, throttle, log ---------------------------------------------------------------
+    def add_fault(
+        self,
+        path_contains: str,
+        kind: str,
+        *,
+        times: int = 1,
+        status: int | None = None,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        datacentre: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """Make the next ``times`` matching requests misbehave (see faults.py for kinds)."""
+        self._faults.add(
+            Fault(path_contains, kind, times, status, body, headers, datacentre, delay)
+        )
+
+    def clear_faults(self) -> None:
+        """Drop pending faults."""
+        self._faults.clear()
+
+    def reset_throttle(self) -> None:
+        """Empty every throttle pool."""
+        self._throttle.reset()
+
+    @property
+    def throttled_count(self) -> int:
+        """Number of throttle 503s sent (quota rejections plus injected "throttle" faults)."""
+        return self._throttled
+
+    def record(
+        self, method: str, path: str, dc: str, auth: str, headers: dict[str, str], at: float
+    ) -> RequestLogEntry:
+        """Append a log entry at arrival (status filled in before the reply is written)."""
+        entry = RequestLogEntry(method, path, dc, 0, auth, headers, at)
+        with self._lock:
+            self.requests.append(entry)
+        return entry
+
+    def clear_log(self) -> None:
+        """Forget logged requests."""
+        with self._lock:
+            self.requests.clear()
+
+    def _count_throttled(self) -> None:
+        with self._lock:
+            self._throttled += 1
+
+    def answer(self, dc: str, method: str, path: str, auth: str) -> Reply:
+        """Decide the reply: latency, then a pending fault, else throttle, then the route."""
+        if self.latency:
+            time.sleep(self.latency)
+        fault = self._faults.take(path, dc)
+        if fault is not None and fault.kind == "throttle":
+            self._count_throttled()
+            return fault_reply(fault, lambda: Reply(500))
+        if fault is not None:
+            wait = fault.delay or (DEFAULT_STALL if fault.kind == "stall" else 0.0)
+            if wait:
+                time.sleep(wait)
+        verdict = self._throttle.admit(pool_of(dc, path))
+        needs_route = fault is None or fault.kind in ("stall", "truncated")
+        if not verdict.admitted and needs_route:
+            self._count_throttled()
+            return Reply(503, THROTTLE_BODY, headers=verdict.headers())
+        if fault is None:
+            reply = route(self, dc, method, path, auth)
+        else:
+            reply = fault_reply(fault, lambda: route(self, dc, method, path, auth))
+        reply.headers = {**verdict.headers(), **reply.headers}
+        return reply

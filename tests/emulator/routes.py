@@ -1,0 +1,98 @@
+"""The developer-tools endpoints, as plain functions from a parsed request to a Reply."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from .data import sign
+from .reply import Reply, dumps, not_found
+
+if TYPE_CHECKING:
+    from .emulator import Emulator
+
+NOT_AUTHENTICATED = b'{"response":"Not authenticated. Please check your developer token."}'
+
+
+def split_path(raw: str) -> list[str]:
+    """Return the decoded, non-empty path segments (query dropped)."""
+    return [unquote(s) for s in urlsplit(raw).path.split("/") if s]
+
+
+def pool_of(datacentre: str, raw_path: str) -> tuple[str, str]:
+    """Name the throttle pool: (datacentre, developerRef) for developer-tools paths."""
+    parts = split_path(raw_path)
+    if len(parts) >= 2 and parts[0] == "developer-tools":
+        return (datacentre, parts[1])
+    if len(parts) >= 2 and parts[0] == "public-api":
+        return (datacentre, "account:" + parts[1])
+    return (datacentre, "")
+
+
+def auth_state(emu: Emulator, headers: dict[str, str]) -> str:
+    """Classify developer credentials: "none" (no token), "verified" or "bad"."""
+    token = headers.get("brightpearl-dev-token")
+    if token is None:
+        return "none"
+    expected = sign(emu.developer_token, emu.developer_secret)
+    good_token = hmac.compare_digest(token.encode(), expected.encode())
+    good_ref = headers.get("brightpearl-dev-ref") == emu.developer_reference
+    return "verified" if good_token and good_ref else "bad"
+
+
+def route(emu: Emulator, datacentre: str, method: str, raw_path: str, auth: str) -> Reply:
+    """Answer one request the way the real service would (throttle handled by the caller)."""
+    parts = split_path(raw_path)
+    if method != "GET" or len(parts) != 4 or parts[0] != "developer-tools":
+        return not_found()
+    _, dev_ref, action, arg = parts
+    if action == "installed-accounts":
+        return _installed_accounts(emu, dev_ref, arg, auth)
+    if action == "account-timezone":
+        return _account_timezone(emu, datacentre, dev_ref, arg, auth)
+    if action == "account-location":
+        return _account_location(emu, datacentre, dev_ref, arg)
+    return not_found()
+
+
+def _unauthenticated() -> Reply:
+    return Reply(401, NOT_AUTHENTICATED)
+
+
+def _installed_accounts(emu: Emulator, dev_ref: str, app_ref: str, auth: str) -> Reply:
+    if auth != "verified":
+        return _unauthenticated()
+    if dev_ref != emu.developer_reference or app_ref != emu.app_reference:
+        return not_found("Developer or app not found")
+    return Reply(200, emu.listing_body())
+
+
+def _account_timezone(emu: Emulator, datacentre: str, dev_ref: str, code: str, auth: str) -> Reply:
+    if auth != "verified":
+        return _unauthenticated()
+    if dev_ref != emu.developer_reference:
+        return not_found("Developer or app not found")
+    account = emu.find_account(code)
+    # Like the real API (as far as known): the wrong datacentre looks like an unknown account.
+    if account is None or account.gone or account.datacentre != datacentre:
+        return not_found("Account not found")
+    tz = {"canonicalId": account.canonicalId, "currentUtcOffset": account.currentUtcOffset}
+    return Reply(200, dumps({"response": tz}))
+
+
+def _account_location(emu: Emulator, datacentre: str, dev_ref: str, code: str) -> Reply:
+    if not emu.account_location or datacentre != emu.master:
+        return not_found()
+    if dev_ref != emu.developer_reference:
+        return not_found("Developer or app not found")
+    account = emu.find_account(code)
+    if account is None or account.datacentre not in emu.base_urls:
+        return not_found("Account not found")
+    base = emu.base_urls[account.datacentre]
+    body = {
+        "datacentreCode": account.datacentre,
+        "apiDomain": urlsplit(base).netloc,
+        "urls": {"api": base},
+    }
+    return Reply(200, dumps({"response": body}))
