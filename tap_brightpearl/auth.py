@@ -9,10 +9,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import typing as t
 
 from singer_sdk.authenticators import APIAuthenticatorBase
 
-from tap_brightpearl.redact import register_secrets
+if t.TYPE_CHECKING:
+    import requests
+
+from tap_brightpearl.redact import register_secrets, register_tokens
 
 
 def sign(token: str, secret: str) -> str:
@@ -41,3 +45,44 @@ class DeveloperTokenAuthenticator(APIAuthenticatorBase):
     def __repr__(self) -> str:
         """Name the developer, never the token."""
         return f"DeveloperTokenAuthenticator(developer_reference={self.developer_reference!r})"
+
+
+class AccountTokenAuthenticator(APIAuthenticatorBase):
+    """A public app's call into one installed account: the account token, signed at request time."""
+
+    def __init__(
+        self, *, developer_reference: str, app_reference: str, unsigned_account_token: str, developer_secret: str
+    ) -> None:
+        """Keep the unsigned token only; Brightpearl advises signing when calling."""
+        super().__init__()
+        register_tokens(unsigned_account_token)
+        self._unsigned = unsigned_account_token
+        self._secret = developer_secret
+        self.auth_headers = {"brightpearl-dev-ref": developer_reference, "brightpearl-app-ref": app_reference}
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Add the reference headers and a freshly signed `brightpearl-account-token`."""
+        signed = sign(self._unsigned, self._secret)
+        register_tokens(signed)
+        request.headers.update(self.auth_headers)
+        request.headers["brightpearl-account-token"] = signed
+        return request
+
+    def __repr__(self) -> str:
+        """Never show a token."""
+        return "AccountTokenAuthenticator()"
+
+
+class PrivateAppAuthenticator(APIAuthenticatorBase):
+    """A private (legacy) app: the app reference plus an account token or a staff token, sent as issued."""
+
+    def __init__(self, *, app_reference: str, token: str, kind: t.Literal["account", "staff"]) -> None:
+        """Private-app tokens are not signed: Brightpearl issues them ready to send."""
+        super().__init__()
+        register_secrets(token)
+        header = "brightpearl-account-token" if kind == "account" else "brightpearl-staff-token"
+        self.auth_headers = {"brightpearl-app-ref": app_reference, header: token}
+
+    def __repr__(self) -> str:
+        """Never show a token."""
+        return "PrivateAppAuthenticator()"

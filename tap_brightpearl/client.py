@@ -7,8 +7,9 @@ from `errors`, the shared throttled session, and retries only for what can succe
 
 from __future__ import annotations
 
+import random
 import typing as t
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import backoff
 import requests
@@ -18,6 +19,7 @@ from tap_brightpearl.errors import (
     BrightpearlError,
     RetriableBrightpearlError,
     ThrottledError,
+    describe,
     read_envelope,
 )
 
@@ -37,6 +39,14 @@ TRANSIENT_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+
+
+def _proportional_jitter(value: float) -> float:
+    """Spread retries by up to a quarter of the wait.
+
+    backoff's default jitter adds up to a whole second, so retry_backoff_seconds would not govern the wait.
+    """
+    return value * (1.0 + random.random() / 4)  # noqa: S311 - spreading retries, not cryptography
 
 
 def _gives_up(exc: Exception) -> bool:
@@ -90,7 +100,7 @@ class BrightpearlStream(RESTStream):
             max_tries=max_tries,
             max_value=MAX_BACKOFF_SECONDS,
             factor=self.backoff_factor,
-            jitter=backoff.random_jitter,
+            jitter=_proportional_jitter,
             giveup=lambda e: isinstance(e, ThrottledError) or _gives_up(e),
             on_backoff=self.backoff_handler,
             logger=None,
@@ -125,37 +135,51 @@ class BrightpearlStream(RESTStream):
             reason,
         )
 
-    def fetch(self, context: Context | None, *, url: str | None = None, authenticate: bool = True) -> t.Any:
-        """Make one request (retried as the rules say) and return the unwrapped payload."""
+    def fetch(
+        self,
+        context: Context | None,
+        *,
+        url: str | None = None,
+        params: dict[str, t.Any] | None = None,
+        auth: requests.auth.AuthBase | t.Literal[False] | None = None,
+    ) -> t.Any:
+        """Make one request (retried as the rules say) and return the unwrapped payload.
+
+        `auth` is the stream's authenticator by default, another one (an account's), or
+        False for calls that need none (account-location).
+        """
         http = self.get_http_request(page=PageContext(stream_context=context, next_page_token=None))
-        request = requests.Request(
-            method=http.method,
-            url=url or http.url,
-            params=http.encode_params(),
-            headers=http.headers,
-        )
+        query = http.encode_params() if params is None else urlencode(params, safe=self.safe_query_chars)
+        request = requests.Request(method=http.method, url=url or http.url, params=query, headers=http.headers)
         prepared = self.requests_session.prepare_request(request)
-        response = self._retrying_send(prepared, context, authenticate)
+        authenticator = self.authenticator if auth is None else auth
+        response = self._retrying_send(prepared, context, authenticator or None)
         return getattr(response, self._payload_attr)
 
+    safe_query_chars = "/:"  # Brightpearl's PERIOD filters read as written: updatedOn=2026-01-01T00:00:00Z/
+
     def _retrying_send(
-        self, prepared: requests.PreparedRequest, context: Context | None, authenticate: bool
+        self, prepared: requests.PreparedRequest, context: Context | None, auth: requests.auth.AuthBase | None
     ) -> requests.Response:
         decorated = self.__dict__.get("_decorated_send")
         if decorated is None:
             decorated = self.__dict__["_decorated_send"] = self.request_decorator(self._send_once)
-        return t.cast("requests.Response", decorated(prepared, context, authenticate))
+        return t.cast("requests.Response", decorated(prepared, context, auth))
 
     def _send_once(
-        self, prepared: requests.PreparedRequest, context: Context | None, authenticate: bool
+        self, prepared: requests.PreparedRequest, context: Context | None, auth: requests.auth.AuthBase | None
     ) -> requests.Response:
-        """One attempt. Redirects are not followed: they would carry the signed token elsewhere."""
-        if authenticate:
-            prepared = self.authenticator(prepared)
-        response = self.requests_session.send(prepared, timeout=self.timeout, allow_redirects=False)
-        self._write_request_duration_log(
-            endpoint=self.path, response=response, context=context, extra_tags=None
-        )
+        """One attempt. Redirects are not followed: they would carry a signed token elsewhere."""
+        if auth is not None:
+            prepared = auth(prepared.copy())
+        response = self.requests_session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True)
+        try:
+            _ = response.content  # read here, so a cut body still has its status and Ruid for the message
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise RetriableBrightpearlError(
+                describe(response, f"Brightpearl's answer was cut short ({type(exc).__name__})"), response
+            ) from None
+        self._write_request_duration_log(endpoint=self.path, response=response, context=context, extra_tags=None)
         self.validate_response(response)
         return response
 

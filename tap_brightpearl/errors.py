@@ -8,6 +8,7 @@ message, the HTTP status, the path (never the host or query) and the `Ruid` head
 
 from __future__ import annotations
 
+import math
 import typing as t
 from urllib.parse import urlsplit
 
@@ -24,9 +25,10 @@ def throttle_wait_seconds(response: requests.Response, default: float = 1.0) -> 
     """Read `brightpearl-next-throttle-period` (milliseconds) as seconds."""
     raw = response.headers.get("brightpearl-next-throttle-period")
     try:
-        return max(0.0, float(raw) / 1000.0) if raw is not None else default
+        seconds = float(raw) / 1000.0 if raw is not None else default
     except ValueError:
         return default
+    return max(0.0, seconds) if math.isfinite(seconds) else default  # "inf"/"nan" parse as floats
 
 
 def is_throttle(response: requests.Response) -> bool:
@@ -89,18 +91,41 @@ def _brightpearl_errors(payload: object) -> list[dict[str, t.Any]]:
 
 
 def _error_text(errors: list[dict[str, t.Any]], payload: object, response: requests.Response) -> str:
+    # Mask before cutting: a cut can split a secret so that the mask no longer finds it.
     if errors:
-        return "; ".join(f"{e.get('code', '?')}: {e.get('message', '')}".strip() for e in errors)
-    if isinstance(payload, dict) and isinstance(payload.get("response"), str):
-        return payload["response"][:_MAX_BODY_IN_MESSAGE]
-    return (response.reason or "no error message")[:_MAX_BODY_IN_MESSAGE]
+        text = "; ".join(f"{e.get('code', '?')}: {e.get('message', '')}".strip() for e in errors)
+    elif isinstance(payload, dict) and isinstance(payload.get("response"), str):
+        text = payload["response"]
+    else:
+        text = str(response.reason or "no error message")
+    return redact(text)[:_MAX_BODY_IN_MESSAGE]
 
 
 def _parse_json(response: requests.Response) -> tuple[bool, object]:
     try:
         return True, response.json()
-    except (ValueError, requests.exceptions.JSONDecodeError):
+    except (ValueError, RecursionError, requests.exceptions.JSONDecodeError):  # RecursionError: [[[[...
         return False, None
+
+
+def describe_transport_failure(exc: BaseException) -> str:
+    """One line for a request that never got a readable answer: method, path (no host), cause."""
+    request = getattr(exc, "request", None)
+    method = getattr(request, "method", None) or "GET"
+    path = urlsplit(str(getattr(request, "url", None) or "")).path or "?"
+    if isinstance(exc, requests.exceptions.Timeout):
+        cause = "no answer within request_timeout"
+    elif isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        cause = "the answer was cut short"
+    elif isinstance(exc, requests.exceptions.ConnectionError):
+        cause = "the connection was refused or reset"
+    else:
+        cause = "the request failed"
+    return redact(
+        f"No usable answer from Brightpearl for {method} {path} after every retry: {cause} "
+        f"({type(exc).__name__}). Check the network, https_proxy and request_timeout settings; "
+        "max_retries sets how many retries are made"
+    )
 
 
 def read_envelope(response: requests.Response) -> t.Any:

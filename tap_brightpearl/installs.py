@@ -37,7 +37,11 @@ class Install:
 
 
 def format_utc(value: dt.datetime) -> str:
-    """RFC 3339 with a Z, milliseconds as Brightpearl writes them."""
+    """RFC 3339 in UTC with milliseconds and a Z, as Brightpearl writes them.
+
+    One fixed width matters: bookmarks are compared as strings. Sub-millisecond digits
+    (Brightpearl sends none) are dropped, which can only repeat a record, never skip one.
+    """
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
@@ -49,7 +53,12 @@ def parse_utc(value: object) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return parsed.replace(tzinfo=dt.timezone.utc) if parsed.tzinfo is None else parsed
+    parsed = parsed.replace(tzinfo=dt.timezone.utc) if parsed.tzinfo is None else parsed
+    try:
+        parsed.astimezone(dt.timezone.utc)  # year 1 or 9999 with an offset falls off the calendar
+    except OverflowError:
+        return None
+    return parsed
 
 
 def _describe(index: int, entry: object) -> str:
@@ -77,6 +86,9 @@ def _parse_entry(index: int, entry: object) -> Install | None:
     if enabled is not None and not isinstance(enabled, bool):
         LOGGER.warning("installed-accounts: skipping %s: enabled is not true/false", _describe(index, entry))
         return None
+    missing = [name for name, value in (("unsignedAccountToken", token), ("enabled", enabled)) if value is None]
+    if missing:
+        LOGGER.warning("installed-accounts: account %r has no %s; emitting it with null", code, " or ".join(missing))
     return Install(code, installed, token, enabled)
 
 

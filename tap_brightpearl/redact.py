@@ -8,6 +8,7 @@ handler sees the record, including the text of an attached traceback.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import traceback
 import typing as t
@@ -17,6 +18,8 @@ _MIN_SECRET_LENGTH = 4  # shorter strings would mask ordinary words; reject them
 
 _lock = threading.Lock()
 _secrets: frozenset[str] = frozenset()
+_tokens: set[str] = set()
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9+/=_\-]{16,}")
 _installed = False
 
 
@@ -30,11 +33,25 @@ def register_secrets(*values: object) -> None:
     _install()
 
 
+def register_tokens(*values: object) -> None:
+    """Remember token-shaped secrets (account tokens and their signatures), however many.
+
+    Thousands of accounts would make a substring scan per secret too slow, so these are
+    found by shape (16+ token characters) and a set lookup: one pass per log line.
+    """
+    new = {str(v) for v in values if v is not None and len(str(v)) >= _MIN_SECRET_LENGTH}
+    with _lock:
+        _tokens.update(new)
+    _install()
+
+
 def redact(text: str) -> str:
     """Replace every registered secret in `text` with the mask, longest first."""
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
+    if _tokens:
+        text = _TOKEN_SHAPE.sub(lambda m: MASK if m.group(0) in _tokens else m.group(0), text)
     return text
 
 
@@ -47,7 +64,7 @@ def _install() -> None:
 
         def factory(*args: t.Any, **kwargs: t.Any) -> logging.LogRecord:
             record = previous(*args, **kwargs)
-            if not _secrets:
+            if not _secrets and not _tokens:
                 return record
             message = record.getMessage()
             record.msg, record.args = redact(message), None

@@ -11,11 +11,12 @@ from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
+from tap_brightpearl.accounts import AccountAccess, is_private_app, mode_errors, private_access, public_access
 from tap_brightpearl.auth import DeveloperTokenAuthenticator
-from tap_brightpearl.datacenters import DEFAULT_DATACENTRE, DatacentreConfigError, DatacentreTable
+from tap_brightpearl.datacenters import DEFAULT_DATACENTRE, AccountRouter, DatacentreConfigError, DatacentreTable
 from tap_brightpearl.errors import BrightpearlError
 from tap_brightpearl.redact import register_secrets
-from tap_brightpearl.streams import AccountTimezonesStream, InstalledAccountsStream
+from tap_brightpearl.streams import ACCOUNT_STREAMS, AccountTimezonesStream, InstalledAccountsStream
 from tap_brightpearl.throttle import Throttle, make_session
 from tap_brightpearl.writer import ChunkedMsgSpecWriter
 
@@ -23,15 +24,17 @@ if t.TYPE_CHECKING:
     import click
     import requests
 
+    from tap_brightpearl.client import BrightpearlStream
     from tap_brightpearl.installs import Install
 
-SECRET_SETTINGS = ("developer_token", "developer_secret")
-DEFAULT_MAX_CONCURRENCY = 8
+SECRET_SETTINGS = ("developer_token", "developer_secret", "account_token", "staff_token")
+DEVELOPER_SETTINGS = ("developer_reference", "developer_token", "developer_secret")
+DEFAULT_MAX_CONCURRENCY = 16  # from bench/b1_timezones.py: see bench/RESULTS.md
 
 
 def _secret(name: str, description: str) -> th.Property:
     # No pattern, enum or length rule: the SDK's validator would echo a failing value.
-    return th.Property(name, th.StringType, required=True, secret=True, description=description)
+    return th.Property(name, th.StringType, secret=True, description=description)
 
 
 class TapBrightpearl(Tap):
@@ -42,7 +45,7 @@ class TapBrightpearl(Tap):
 
     config_jsonschema = th.PropertiesList(
         th.Property(
-            "developer_reference", th.StringType, required=True,
+            "developer_reference", th.StringType,
             description="Your Brightpearl developer reference (the developerRef in developer-tools URLs).",
         ),
         _secret("developer_token", "The unsigned developer token. Signed at request time, never logged."),
@@ -97,6 +100,33 @@ class TapBrightpearl(Tap):
             "retry_backoff_seconds", th.NumberType(minimum=0), default=1.0,
             description="First retry wait in seconds; doubles each retry, capped at 60 s.",
         ),
+        # --- account data (business data of each installed account) ---------------------------
+        th.Property(
+            "account_codes", th.ArrayType(th.StringType),
+            description="Read business data only from these installed accounts (default: every enabled one).",
+        ),
+        th.Property(
+            "account_code", th.StringType,
+            description="Private-app mode: the one account to read. Needs app_reference and account_token or "
+            "staff_token; the developer settings are then not needed.",
+        ),
+        th.Property("account_token", th.StringType, secret=True,
+                    description="Private-app mode: the account token of a system private app (sent as issued)."),
+        th.Property("staff_token", th.StringType, secret=True,
+                    description="Private-app mode: a staff token of a staff private app (sent as issued)."),
+        th.Property(
+            "lookback_minutes", th.NumberType(minimum=0), default=60,
+            description="Re-read this many minutes before each account's updatedOn bookmark, because "
+            "Brightpearl's updatedOn is not always bumped in step with the change.",
+        ),
+        th.Property(
+            "shard_count", th.IntegerType(minimum=1), default=1,
+            description="Split the accounts into this many shards (by a stable hash of accountCode) ...",
+        ),
+        th.Property(
+            "shard_index", th.IntegerType(minimum=0), default=0,
+            description="... and read only this shard (0-based), e.g. one Airflow task per shard.",
+        ),
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
@@ -105,6 +135,7 @@ class TapBrightpearl(Tap):
         if isinstance(config, dict):
             register_secrets(*(config.get(k) for k in SECRET_SETTINGS))
         self._installs: list[Install] | None = None
+        self._access: list[AccountAccess] | None = None
         super().__init__(*args, **kwargs)
         register_secrets(*(self.config.get(k) for k in SECRET_SETTINGS))
         try:
@@ -132,6 +163,7 @@ class TapBrightpearl(Tap):
             value = self._config.get(setting)
             if isinstance(value, str) and len(value.strip()) < 4:
                 errors.append(f"{setting}: too short to be a Brightpearl credential (value not shown)")
+        errors += mode_errors(self._config)
         if errors and raise_errors:
             raise ConfigValidationError("Config validation failed", errors=errors, schema=schema)
         return errors
@@ -183,9 +215,40 @@ class TapBrightpearl(Tap):
             self._installs = stream.read_installs()
         return self._installs
 
-    def discover_streams(self) -> list[InstalledAccountsStream | AccountTimezonesStream]:
-        """The developer-tools streams."""
-        return [InstalledAccountsStream(self), AccountTimezonesStream(self)]
+    def discover_streams(self) -> list[BrightpearlStream]:
+        """Developer-tools streams (public apps) and account data streams."""
+        account_streams = [cls(self) for cls in ACCOUNT_STREAMS]
+        if is_private_app(self.config):
+            return account_streams
+        return [InstalledAccountsStream(self), AccountTimezonesStream(self), *account_streams]
+
+    @functools.cached_property
+    def router(self) -> AccountRouter:
+        """Datacentre of each account: pins, then state from earlier runs, then discovery, then data_center."""
+        timezones = t.cast("AccountTimezonesStream", self.streams["account_timezones"])
+        remembered = timezones.stream_state.get(timezones.STATE_KEY) or {}
+        return AccountRouter(
+            default=self.master,
+            pins=self.pins,
+            remembered={k: v for k, v in remembered.items() if v in self.datacentres.codes},
+            discover=timezones.discover,
+        )
+
+    def route(self, account: str) -> tuple[str, str]:
+        """(datacentre, how chosen) for an account; a private app has no discovery."""
+        if is_private_app(self.config):
+            return self.pins.get(account, self.master), "pinned" if account in self.pins else "default"
+        return self.router.route(account)
+
+    def account_access(self) -> list[AccountAccess]:
+        """The accounts whose business data this run reads, with their credentials (cached)."""
+        if self._access is None:
+            if is_private_app(self.config):
+                self._access = private_access(self.config)
+            else:
+                self._access = public_access(self.installs(), self.config)
+            self.logger.info("Account data: %d account(s) selected", len(self._access))
+        return self._access
 
     @classmethod
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:  # type: ignore[override]
@@ -194,6 +257,16 @@ class TapBrightpearl(Tap):
             super().invoke(*args, **kwargs)
         except BrightpearlError as exc:
             cls.logger.error("%s", exc)
+            sys.exit(1)
+        except OSError as exc:  # requests' transport errors, after every retry: one line, not a traceback
+            import requests as _requests
+
+            from tap_brightpearl.errors import describe_transport_failure
+
+            if not isinstance(exc, _requests.exceptions.RequestException):
+                raise
+            cls.logger.debug("Transport failure", exc_info=True)
+            cls.logger.error("%s", describe_transport_failure(exc))
             sys.exit(1)
 
     # --- setup check: `tap-brightpearl --test` (issue 3) ---------------------------------------
@@ -214,15 +287,16 @@ class TapBrightpearl(Tap):
         if value != CliTestOptionValue.All.value:
             super().cb_test(ctx, param, value)
             return
-        config = ctx.params["config"]
-        tap = cls(config=config.config, parse_env_config=config.parse_env, validate_config=True)
+        given = ctx.params["config"]
+        config = dict(cls(config=given.config, parse_env_config=given.parse_env, validate_config=True).config)
         caps = {
             "max_retries": cls.TEST_MAX_RETRIES,
             "retry_backoff_seconds": cls.TEST_BACKOFF_SECONDS,
             "request_timeout": cls.TEST_TIMEOUT_SECONDS,
         }
         for key, cap in caps.items():
-            tap._config[key] = min(tap.config.get(key, cap), cap)
+            config[key] = min(config.get(key, cap), cap)
+        tap = cls(config=config, parse_env_config=False, validate_config=True)
         try:
             tap.run_connection_test()
         except BrightpearlError as exc:

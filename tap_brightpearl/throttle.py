@@ -27,54 +27,89 @@ _LOG_PAUSES_FROM = 1.0
 
 
 class Pool:
-    """Pacing state of one throttle pool: what the server last said, and what is in flight."""
+    """Pacing state of one throttle pool: what the server last said, and what is in flight.
+
+    Every request gets a ticket in send order. `brightpearl-requests-remaining` on the
+    response to ticket T counts what the server had seen when T arrived, so the budget is
+    that figure minus every request sent after T, minus those sent before T that are still
+    in flight (they may have arrived after it). A header only ever lowers the budget; when
+    it is spent the pool waits for the window the server named and probes again.
+    """
 
     def __init__(self, name: str) -> None:
         """Start unknown: the first request probes alone to learn the headers."""
         self.name = name
         self._cond = threading.Condition()
-        self._remaining: int | None = None
+        self._remaining: int | None = None  # None: unknown, send one probe at a time
+        self._base = 0  # ticket whose response set _remaining
+        self._issued = 0
+        self._inflight: set[int] = set()
         self._reset_at = 0.0
         self._resume_at = 0.0
-        self._inflight = 0
         self.pauses = 0
         self.throttled = 0
 
-    def acquire(self) -> None:
-        """Block until a request on this pool can be sent without exceeding the quota."""
+    def _budget(self) -> int:
+        if self._remaining is None:
+            return 1 - len(self._inflight)
+        older = sum(1 for ticket in self._inflight if ticket < self._base)
+        return self._remaining - (self._issued - self._base) - older
+
+    def acquire(self) -> int:
+        """Block until a request on this pool can be sent within the quota; return its ticket."""
         with self._cond:
             while True:
                 now = time.monotonic()
                 if now < self._resume_at:
                     self._cond.wait(self._resume_at - now)
                     continue
-                budget = (1 if self._remaining is None else self._remaining) - self._inflight
-                if budget > 0:
-                    self._inflight += 1
-                    return
-                if self._inflight == 0:
+                if self._budget() > 0:
+                    self._issued += 1
+                    self._inflight.add(self._issued)
+                    return self._issued
+                if not self._inflight:
                     # Quota spent and nothing in flight: wait for the window, then probe.
                     self._pause(self._reset_at - now, reason="quota used up")
                     self._remaining = None
                     continue
                 self._cond.wait()
 
-    def release(self, response: requests.Response | None) -> None:
-        """Learn from a response's headers (or from its absence) and wake waiting workers."""
+    def release(self, response: requests.Response | None, ticket: int = 0) -> None:
+        """Learn from the response to `ticket` (or from its absence) and wake waiting workers."""
         with self._cond:
-            self._inflight -= 1
+            self._inflight.discard(ticket)
+            if ticket < self._base and self._remaining is not None:
+                # It may have reached the server after the base did: keep counting it.
+                self._remaining = max(0, self._remaining - 1)
             if response is not None:
                 now = time.monotonic()
                 period = min(throttle_wait_seconds(response, default=0.0), MAX_PAUSE_SECONDS)
                 raw = response.headers.get("brightpearl-requests-remaining")
                 if raw is not None and raw.strip().lstrip("-").isdigit():
-                    self._remaining = max(0, int(raw))
                     self._reset_at = now + period
+                    self._learn(max(0, int(raw)), ticket)
                 if is_throttle(response):
                     self.throttled += 1
                     self._pause(max(period, 0.05), reason="HTTP 503 throttle")
                     self._remaining = None
+                    self._base = max(self._base, ticket)
             self._cond.notify_all()
+
+    def _learn(self, remaining: int, ticket: int) -> None:
+        """Take a header that lowers the budget; only a probe (budget unknown) may raise it.
+
+        Concurrent requests reach the server in a slightly different order than they were
+        sent, so a newer ticket's header can still miss an older request; trusting only
+        the lower figure keeps the 503 the exception.
+        """
+        if self._remaining is None:
+            if ticket >= self._base:
+                self._remaining, self._base = remaining, ticket
+            return
+        before = (self._remaining, self._base, self._budget())
+        self._remaining, self._base = remaining, ticket
+        if self._budget() > before[2]:
+            self._remaining, self._base = before[0], before[1]
 
     def _pause(self, seconds: float, *, reason: str) -> None:
         """Hold every worker of this pool for `seconds` (caller holds the lock)."""
@@ -134,13 +169,13 @@ class ThrottledAdapter(HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: t.Any, **kwargs: t.Any) -> requests.Response:
         """Send within the pool's quota."""
         pool = self.throttle.pool(request.url or "")
-        pool.acquire()
+        ticket = pool.acquire()
         response: requests.Response | None = None
         try:
             response = super().send(request, *args, **kwargs)
             return response
         finally:
-            pool.release(response)
+            pool.release(response, ticket)
 
 
 def make_session(throttle: Throttle, *, pool_maxsize: int, user_agent: str) -> requests.Session:

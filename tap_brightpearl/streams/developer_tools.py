@@ -15,13 +15,14 @@ from singer_sdk.schema.source import SchemaDirectory, StreamSchema
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 
 from tap_brightpearl.client import BrightpearlStream
-from tap_brightpearl.datacenters import AccountRouter
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError, NotFoundError
 from tap_brightpearl.fanout import ordered_map
 from tap_brightpearl.installs import Install, parse_installs
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
+
+    from tap_brightpearl.datacenters import AccountRouter
 
 
 def _schema_dir() -> Path:
@@ -62,10 +63,10 @@ class DeveloperToolsStream(BrightpearlStream):
         tail = "/".join(_segment(s) for s in segments)
         return f"{self.bp_tap.datacentres.url(datacentre)}/developer-tools/{ref}/{tail}"
 
-    def fetch(self, context: Context | None, *, url: str | None = None, authenticate: bool = True) -> t.Any:
+    def fetch(self, context: Context | None, **kwargs: t.Any) -> t.Any:
         """Like the base, but a 401 says which settings to check."""
         try:
-            return super().fetch(context, url=url, authenticate=authenticate)
+            return super().fetch(context, **kwargs)
         except AuthenticationError as exc:
             raise AuthenticationError(f"{self.auth_hint}: {exc}", exc.response) from None
 
@@ -131,14 +132,8 @@ class AccountTimezonesStream(DeveloperToolsStream):
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Read every installed account's timezone, concurrently, emitting in accountCode order."""
         accounts = sorted(i.accountCode for i in self.bp_tap.installs())
-        remembered = self.stream_state.get(self.STATE_KEY) or {}
-        router = AccountRouter(
-            default=self.bp_tap.master,
-            pins=self.bp_tap.pins,
-            remembered={k: v for k, v in remembered.items() if v in self.bp_tap.datacentres.codes},
-            discover=self._discover,
-        )
-        workers = int(self.config.get("max_concurrency", 8))
+        router = self.bp_tap.router
+        workers = int(self.config.get("max_concurrency", 16))
         skipped: list[Skipped] = []
         every = max(100, len(accounts) // 10)
         read = functools.partial(self._read_account, router)
@@ -187,6 +182,10 @@ class AccountTimezonesStream(DeveloperToolsStream):
         if not isinstance(payload, dict):
             raise NotFoundError(f"account-timezone answered {type(payload).__name__} instead of an object")
         canonical, offset = payload.get("canonicalId"), payload.get("currentUtcOffset")
+        fields = (("canonicalId", canonical), ("currentUtcOffset", offset))
+        lacking = [name for name, value in fields if not isinstance(value, str) or not value]
+        if lacking:  # never a record of nulls that looks like data
+            raise NotFoundError(f"account-timezone answered without {' or '.join(lacking)} as text")
         return {
             "accountCode": account,
             "canonicalId": canonical if isinstance(canonical, str) else None,
@@ -194,11 +193,11 @@ class AccountTimezonesStream(DeveloperToolsStream):
             "dataCenter": datacentre,
         }
 
-    def _discover(self, account: str) -> str | None:
+    def discover(self, account: str) -> str | None:
         """Ask account-location on the master datacentre (no auth header needed)."""
         url = self.developer_tools_url(self.bp_tap.master, "account-location", account)
         try:
-            payload = self.fetch({"accountCode": account}, url=url, authenticate=False)
+            payload = self.fetch({"accountCode": account}, url=url, auth=False)
         except (BrightpearlError, requests.RequestException) as exc:
             self.logger.debug("account-location failed for %r: %s", account, exc)
             return None
