@@ -32,7 +32,12 @@ def throttle_wait_seconds(response: requests.Response, default: float = 1.0) -> 
 
 
 def is_throttle(response: requests.Response) -> bool:
-    """A 503 that says "too many requests" is the throttle; any other 503 is an outage."""
+    """A 503 that says "too many requests" is the throttle; any other 503 is an outage.
+
+    A 429 is a throttle too, so the pool waits for it instead of retrying at once.
+    """
+    if response.status_code == requests.codes.too_many_requests:
+        return True
     if response.status_code != requests.codes.service_unavailable:
         return False
     try:

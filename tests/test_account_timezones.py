@@ -93,7 +93,7 @@ def test_gone_account_is_skipped_with_one_warning_and_counted(emulator, tap):
     assert run.returncode == 0, run.stderr
     codes = {r["accountCode"] for r in run.records("account_timezones")}
     assert gone not in codes and len(codes) == len(emulator.accounts) - 1
-    per_account = [w for w in run.warnings() if f"skipping account '{gone}'" in w]
+    per_account = [w for w in run.warnings() if f"account_timezones: skipping account '{gone}'" in w]
     assert len(per_account) == 1
     assert "1 skipped" in run.stderr
     run.assert_no_secrets()

@@ -20,11 +20,13 @@ def test_about_lists_every_contract_setting_with_secrets_flagged():
                                       text=True, check=True).stdout)
     settings = about["settings"]["properties"]
     assert set(settings) >= CONTRACT
-    assert {k for k, v in settings.items() if v.get("secret")} == {"developer_token", "developer_secret"}
-    for name in ("developer_token", "developer_secret"):
+    secrets = {"developer_token", "developer_secret", "account_token", "staff_token"}
+    assert {k for k, v in settings.items() if v.get("secret")} == secrets
+    for name in ("developer_token", "developer_secret", "account_token", "staff_token"):
         assert "pattern" not in settings[name] and "enum" not in settings[name]
-    assert set(about["settings"]["required"]) >= {
-        "developer_reference", "developer_token", "developer_secret", "app_reference"}
+    # The developer settings are required unless a private app gives account_code + a token:
+    # checked at start-up (below), so the schema itself requires only app_reference.
+    assert about["settings"]["required"] == ["app_reference"]
     assert settings["data_center"]["default"] == "euw1"
     assert {"state", "catalog", "discover", "about", "stream-maps"} <= set(about["capabilities"])
 
@@ -53,6 +55,24 @@ def test_bad_settings_stop_at_start_up_naming_the_setting(tap, overrides, expect
     assert expected in run.stderr
     assert run.messages == []
     run.assert_no_secrets()
+
+
+@pytest.mark.parametrize("missing", ["developer_reference", "developer_token", "developer_secret"])
+def test_a_public_app_needs_the_developer_settings(tap, missing):
+    config = _base()
+    del config[missing]
+    run = tap(config)
+    assert run.returncode == 1
+    hint = "required (or, for a private app, set account_code with account_token or staff_token)"
+    assert f"{missing}: {hint}" in run.stderr
+    run.assert_no_secrets()
+
+
+def test_a_private_app_needs_a_token_not_the_developer_settings(tap):
+    run = tap({"app_reference": "app", "account_code": "acme"})
+    assert run.returncode == 1
+    assert "account_token: required with account_code" in run.stderr
+    assert "developer_token" not in run.stderr
 
 
 def test_missing_required_setting_is_named(tap):

@@ -15,9 +15,11 @@ import typing as t
 
 import requests
 from singer_sdk.schema.source import StreamSchema
+from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 
 from tap_brightpearl.client import BrightpearlStream
 from tap_brightpearl.errors import BrightpearlError, NotFoundError
+from tap_brightpearl.installs import parse_utc
 from tap_brightpearl.prefetch import Failed, Prefetcher
 from tap_brightpearl.search import Resource, chunks, id_set, search_ids, to_utc
 from tap_brightpearl.streams.developer_tools import SCHEMAS
@@ -56,7 +58,6 @@ class AccountStream(BrightpearlStream):
         self._starts: dict[str, dt.datetime | None] = {}
         self._pending: set[str] = set()
         self._failed: dict[str, str] = {}
-        self._until = dt.datetime.now(dt.timezone.utc)
         self._finished = False
 
     @property
@@ -93,7 +94,6 @@ class AccountStream(BrightpearlStream):
                 start = self.starting_point({"accountCode": code})
                 self._starts[code] = start - lookback if start is not None else None
             self._pending = set(access)
-            self._until = dt.datetime.now(dt.timezone.utc)
             workers = int(self.config.get("max_concurrency", 8))
             self._prefetcher = Prefetcher(list(access), lambda c: self._read_account(access[c]), workers=workers)
         return self._prefetcher
@@ -168,17 +168,28 @@ class SearchStream(AccountStream):
     resource: Resource
 
     def starting_point(self, context: Context) -> dt.datetime | None:
-        """The account's bookmark, else start_date."""
-        return self.get_starting_timestamp(context)
+        """The account's bookmark, else start_date; nothing for a FULL_TABLE catalog.
+
+        Read straight from the partition's state: the SDK only fills its "starting value"
+        when it reaches that partition, and every account starts reading before then.
+        """
+        if self.replication_method == REPLICATION_FULL_TABLE:
+            return None
+        value = self.get_context_state(context).get("replication_key_value") or self.config.get("start_date")
+        return parse_utc(value)
 
     def read(self, access: AccountAccess, datacentre: str) -> t.Iterator[Batch]:
-        """Search [bookmark - lookback, run start) and read the details in capped ID sets."""
+        """Search updatedOn from (bookmark - lookback) on, and read the details in capped ID sets.
+
+        No upper bound: a record changed during the run moves to the end of the search and
+        is read there (again), and a clock behind Brightpearl's cannot hide fresh changes.
+        """
 
         def search(path: str, params: dict[str, t.Any] | None) -> t.Any:
             return self.account_get(access, datacentre, path, params)
 
         since = self._starts.get(access.accountCode)
-        for page in search_ids(search, self.resource, since=since, until=self._until):
+        for page in search_ids(search, self.resource, since=since, until=None):
             order = {record_id: i for i, record_id in enumerate(page)}
             for chunk in chunks(page, self.resource.detail_cap):
                 try:
