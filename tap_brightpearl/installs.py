@@ -42,7 +42,8 @@ def format_utc(value: dt.datetime) -> str:
     One fixed width matters: bookmarks are compared as strings. Sub-millisecond digits
     (Brightpearl sends none) are dropped, which can only repeat a record, never skip one.
     """
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    utc = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(timespec="milliseconds") + "Z"  # not strftime: %Y drops the zeros of year 999
 
 
 def parse_utc(value: object) -> dt.datetime | None:

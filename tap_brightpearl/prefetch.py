@@ -3,8 +3,9 @@
 The SDK calls `get_records` for each account partition in turn, and only the main
 thread may write messages or touch state. A `Prefetcher` runs each account's reader
 on a worker thread as soon as the sync begins (up to `workers` accounts at once, in
-partition order) and hands the records over through a small bounded queue per account,
-so memory stays flat and the account being written is always one that has a worker.
+partition order) and hands the records over per account. Memory is bounded by one
+budget of buffered records shared by all accounts; the account being written (the
+head) may always add, so the writer can never wait on a reader that waits on it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import typing as t
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-QUEUE_BATCHES = 8  # batches buffered per account before its reader waits for the writer
+BUFFER_RECORDS = 20_000  # records held in memory across all accounts before readers wait
 
 
 @dataclass(frozen=True)
@@ -37,46 +38,60 @@ class Prefetcher:
         read: t.Callable[[str], t.Iterable[list[dict[str, t.Any]]]],
         *,
         workers: int,
+        budget: int = BUFFER_RECORDS,
     ) -> None:
         """Start reading right away; the first `workers` accounts begin at once."""
-        self._queues: dict[str, queue.Queue[object]] = {k: queue.Queue(QUEUE_BATCHES) for k in keys}
+        self._queues: dict[str, queue.SimpleQueue[object]] = {k: queue.SimpleQueue() for k in keys}
+        self._cond = threading.Condition()
+        self._buffered = 0
+        self._budget = budget
+        self._head = keys[0] if keys else None
         self._stop = threading.Event()
         self._read = read
         self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="account")
         for key in keys:
             self._executor.submit(self._produce, key)
 
+    def _stopped(self) -> bool:
+        # The writer thread may end without closing us (SIGTERM, a crash): then stop too,
+        # or the interpreter would wait forever for readers blocked on the budget.
+        return self._stop.is_set() or not threading.main_thread().is_alive()
+
     def _produce(self, key: str) -> None:
-        out = self._queues[key]
         try:
             for batch in self._read(key):
-                while not self._stop.is_set():
-                    try:
-                        out.put(batch, timeout=0.2)
-                        break
-                    except queue.Full:
-                        continue
-                if self._stop.is_set():
+                if not self._put(key, batch, len(batch)):
                     return
-            self._put_final(out, _DONE)
-        except BaseException as exc:
-            self._put_final(out, Failed(exc))
+            self._put(key, _DONE, 0)
+        except BaseException as exc:  # handed to the writer thread, which decides
+            self._put(key, Failed(exc), 0)
 
-    def _put_final(self, out: queue.Queue[object], item: object) -> None:
-        while not self._stop.is_set():
-            try:
-                out.put(item, timeout=0.2)
-                return
-            except queue.Full:
-                continue
+    def _put(self, key: str, item: object, size: int) -> bool:
+        with self._cond:
+            while self._buffered + size > self._budget and key != self._head and self._buffered:
+                if self._stopped():
+                    return False
+                self._cond.wait(0.2)
+            if self._stopped():
+                return False
+            self._buffered += size
+        self._queues[key].put(item)
+        return True
 
     def take(self, key: str) -> t.Iterator[list[dict[str, t.Any]] | Failed]:
         """Batches of `key` as they arrive, ending with a `Failed` if its reader raised."""
+        with self._cond:
+            self._head = key
+            self._cond.notify_all()
         source = self._queues[key]
         while True:
             item = source.get()
             if item is _DONE:
                 return
+            if isinstance(item, list):
+                with self._cond:
+                    self._buffered -= len(item)
+                    self._cond.notify_all()
             yield t.cast("list[dict[str, t.Any]] | Failed", item)
             if isinstance(item, Failed):
                 return
@@ -84,4 +99,6 @@ class Prefetcher:
     def close(self) -> None:
         """Stop every reader (after the last account, or when the run is aborted)."""
         self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -14,7 +14,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from tap_brightpearl.accounts import AccountAccess, is_private_app, mode_errors, private_access, public_access
 from tap_brightpearl.auth import DeveloperTokenAuthenticator
 from tap_brightpearl.datacenters import DEFAULT_DATACENTRE, AccountRouter, DatacentreConfigError, DatacentreTable
-from tap_brightpearl.errors import BrightpearlError
+from tap_brightpearl.errors import AuthenticationError, BrightpearlError
 from tap_brightpearl.redact import register_secrets
 from tap_brightpearl.streams import ACCOUNT_STREAMS, AccountTimezonesStream, InstalledAccountsStream
 from tap_brightpearl.throttle import Throttle, make_session
@@ -178,6 +178,11 @@ class TapBrightpearl(Tap):
         """`account_data_centers`: accounts whose datacentre the user fixed."""
         return dict(self.config.get("account_data_centers") or {})
 
+    @property
+    def max_concurrency(self) -> int:
+        """Requests in flight at once, for every stream that reads many accounts."""
+        return int(self.config.get("max_concurrency") or DEFAULT_MAX_CONCURRENCY)
+
     @functools.cached_property
     def throttle(self) -> Throttle:
         """The one throttle of the run, shared by every stream and worker."""
@@ -186,7 +191,7 @@ class TapBrightpearl(Tap):
     @functools.cached_property
     def session(self) -> requests.Session:
         """One pooled, throttled HTTP session, sized for `max_concurrency` workers."""
-        workers = int(self.config.get("max_concurrency", DEFAULT_MAX_CONCURRENCY))
+        workers = self.max_concurrency
         agent = f"{self.name}/{self.plugin_version}"
         session = make_session(self.throttle, pool_maxsize=max(10, workers), user_agent=agent)
         # Networking settings. Session.send() uses session.proxies whatever NO_PROXY says, and
@@ -298,6 +303,7 @@ class TapBrightpearl(Tap):
             config[key] = min(config.get(key, cap), cap)
         tap = cls(config=config, parse_env_config=False, validate_config=True)
         try:
+            tap._probe_datacentres()
             tap.run_connection_test()
         except BrightpearlError as exc:
             cls.logger.error("Setup check failed: %s", exc)
@@ -308,13 +314,35 @@ class TapBrightpearl(Tap):
         cls.logger.info("Setup check passed: credentials accepted and every datacentre used answered")
         ctx.exit(0)
 
+    def _probe_datacentres(self) -> None:
+        """One signed installed-accounts call to every datacentre the settings name.
+
+        The dry run stops at the first record of each stream, so an unreachable account
+        datacentre could hide behind a healthy one; this call cannot.
+        """
+        if "installed_accounts" not in self.streams:
+            return  # private-app mode: no developer credentials to probe with
+        stream = t.cast("InstalledAccountsStream", self.streams["installed_accounts"])
+        codes = {self.master, *(self.config.get("datacenter_urls") or {}), *self.pins.values()}
+        for code in sorted(codes):
+            url = stream.developer_tools_url(code, "installed-accounts", self.config["app_reference"])
+            try:
+                stream.fetch(None, url=url)
+            except AuthenticationError:
+                raise
+            except BrightpearlError as exc:
+                raise BrightpearlError(
+                    f"datacentre {code} at {self.datacentres.url(code)} did not answer like Brightpearl: "
+                    f"{exc}. Check datacenter_urls"
+                ) from None
+
     def _explain_transport_error(self, exc: Exception) -> str:
         """Say which datacentre could not be reached and which setting to check (no secrets)."""
         import requests as _requests
 
         request = getattr(exc, "request", None)
         url = str(getattr(request, "url", "") or "")
-        where = next((code for code in self.datacentres.codes if url.startswith(self.datacentres.url(code))), None)
+        where = next((c for c in self.datacentres.codes if url.startswith(self.datacentres.url(c) + "/")), None)
         base = self.datacentres.url(where) if where else (url.split("/developer-tools/")[0] or "?")
         target = f"datacentre {where} at {base}" if where else base
         if isinstance(exc, _requests.exceptions.SSLError):

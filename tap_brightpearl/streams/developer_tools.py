@@ -79,6 +79,9 @@ class InstalledAccountsStream(DeveloperToolsStream):
     primary_keys = ("accountCode",)
     replication_key = "installedOn"
     is_sorted = True
+    # A killed run resumes from its last STATE: every 1,000 records (SDK default 10,000) bounds what
+    # is re-sent and lets a run killed early still make progress (tests/test_kill_resume.py).
+    STATE_MSG_FREQUENCY = 10000
     schema = StreamSchema(SCHEMAS)
 
     def get_url(self, context: Context | None) -> str:
@@ -133,7 +136,7 @@ class AccountTimezonesStream(DeveloperToolsStream):
         """Read every installed account's timezone, concurrently, emitting in accountCode order."""
         accounts = sorted(i.accountCode for i in self.bp_tap.installs())
         router = self.bp_tap.router
-        workers = int(self.config.get("max_concurrency", 16))
+        workers = self.bp_tap.max_concurrency
         skipped: list[Skipped] = []
         every = max(100, len(accounts) // 10)
         read = functools.partial(self._read_account, router)

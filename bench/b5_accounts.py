@@ -1,0 +1,68 @@
+"""B5 account data: 20 accounts with 2,000 orders each, read concurrently vs one after another.
+
+The tap CLI reads the `orders` stream of every account at the default max_concurrency,
+and again with max_concurrency=1 (the accounts one after another, as the SDK would).
+Each account has its own throttle pool in the emulator (a quota per short window), so
+the run must also keep every pool under its quota. Target (issue 6): >= 10x faster,
+with no more than one 503 in the concurrent run.
+
+    .venv/bin/python -m bench.b5_accounts [--accounts 20] [--orders 2000] [--latency-ms 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench.b1_timezones import count_records
+from bench.common import run_tap, verdict, workdir
+from tap_brightpearl.tap import DEFAULT_MAX_CONCURRENCY
+from tests.emulator import Emulator
+
+STREAM = "orders"
+
+
+def main(argv: list[str] | None = None) -> bool:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=20)
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--latency-ms", type=float, default=150.0,
+                        help="per response; Brightpearl's own is typically 100-400 ms from outside its datacentre")
+    parser.add_argument("--quota", type=int, default=20, help="requests per window per account pool")
+    parser.add_argument("--window-s", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    where = workdir()
+    with Emulator(n_accounts=args.accounts, seed=11, latency=args.latency_ms / 1000,
+                  throttle_quota=args.quota, throttle_window=args.window_s,
+                  orders_per_account=args.orders) as emu:
+        for account in emu.accounts:  # every account enabled and present: B5 measures reading, not skipping
+            account.enabled, account.gone = True, False
+        expected = args.accounts * args.orders
+
+        def timed(concurrency: int | None, name: str) -> tuple[float, int, int]:
+            emu.clear_log()
+            emu.reset_throttle()
+            before = emu.throttled_count
+            overrides = {"lookback_minutes": 0}
+            if concurrency is not None:
+                overrides["max_concurrency"] = concurrency
+            out = where / f"{name}.jsonl"
+            result = run_tap(emu.tap_config(**overrides), streams={STREAM}, where=where, name=name, out=out)
+            got = count_records(out)
+            if got != expected:
+                raise SystemExit(f"{name}: expected {expected} records, got {got}")
+            requests = sum("/public-api/" in r.path for r in emu.requests)
+            return result.wall, emu.throttled_count - before, requests
+
+        fast, fast_503, requests = timed(None, "default")
+        slow, slow_503, _ = timed(1, "sequential")
+    speedup = slow / fast
+    print(f"B5 {args.accounts} accounts x {args.orders} orders, {args.latency_ms:.0f} ms latency, "
+          f"quota {args.quota} per {args.window_s:g} s per account pool: {requests} account requests per run")
+    print(f"B5 default max_concurrency={DEFAULT_MAX_CONCURRENCY}: {fast:.2f} s, {fast_503} throttle 503s")
+    print(f"B5 one account after another (max_concurrency=1): {slow:.2f} s, {slow_503} throttle 503s")
+    print(f"B5 concurrent vs one after another: {speedup:.2f}x faster (target >= 10x)")
+    return verdict("B5", {">= 10x one after another": speedup >= 10, "<= 1 throttle 503": fast_503 <= 1})
+
+
+if __name__ == "__main__":
+    raise SystemExit(0 if main() else 1)
