@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -31,8 +32,13 @@ class DatacentreServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, emulator: Emulator, datacentre: str) -> None:
-        """Bind 127.0.0.1 on a free port."""
+        """Bind 127.0.0.1 on a free port; serve TLS if the emulator has an `ssl_context` set."""
         super().__init__(("127.0.0.1", 0), Handler)
+        # TLS (networking tests): set `emu.ssl_context = ctx` before start(); handshakes run in
+        # accept(), and a client that refuses the certificate is just dropped.
+        self.ssl_context: ssl.SSLContext | None = getattr(emulator, "ssl_context", None)
+        if self.ssl_context is not None:
+            self.socket = self.ssl_context.wrap_socket(self.socket, server_side=True)
         self.emulator = emulator
         self.datacentre = datacentre
         self.connections: set[socket.socket] = set()
@@ -42,7 +48,8 @@ class DatacentreServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         """Return the URL clients should use."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.server_address[1]}"
 
     def start(self) -> None:
         """Serve in a daemon thread; a short poll keeps stop() quick."""
@@ -99,7 +106,7 @@ class Handler(BaseHTTPRequestHandler):
         emu = self.server.emulator
         dc = self.server.datacentre
         headers = {k.lower(): v for k, v in self.headers.items()}
-        auth = auth_state(emu, headers)
+        auth = auth_state(emu, headers, self.path)
         entry = emu.record(self.command, self.path, dc, auth, headers, arrival)
         try:
             reply = emu.answer(dc, self.command, self.path, auth)
