@@ -115,7 +115,7 @@ class TapBrightpearl(Tap):
         th.Property("staff_token", th.StringType, secret=True,
                     description="Private-app mode: a staff token of a staff private app (sent as issued)."),
         th.Property(
-            "lookback_minutes", th.NumberType(minimum=0), default=60,
+            "lookback_minutes", th.IntegerType(minimum=0), default=60,
             description="Re-read this many minutes before each account's updatedOn bookmark, because "
             "Brightpearl's updatedOn is not always bumped in step with the change.",
         ),
@@ -163,6 +163,15 @@ class TapBrightpearl(Tap):
             value = self._config.get(setting)
             if isinstance(value, str) and len(value.strip()) < 4:
                 errors.append(f"{setting}: too short to be a Brightpearl credential (value not shown)")
+        start_date = self._config.get("start_date")
+        if isinstance(start_date, str):  # "format" is not checked without rfc3339-validator installed
+            import datetime as _dt
+
+            try:
+                _dt.datetime.fromisoformat(start_date)
+            except ValueError:
+                errors.append("start_date: not a date-time; use RFC 3339 such as 2024-01-31T00:00:00Z "
+                              "(value not shown)")
         errors += mode_errors(self._config)
         if errors and raise_errors:
             raise ConfigValidationError("Config validation failed", errors=errors, schema=schema)

@@ -31,9 +31,11 @@ class Pool:
 
     Every request gets a ticket in send order. `brightpearl-requests-remaining` on the
     response to ticket T counts what the server had seen when T arrived, so the budget is
-    that figure minus every request sent after T, minus those sent before T that are still
-    in flight (they may have arrived after it). A header only ever lowers the budget; when
-    it is spent the pool waits for the window the server named and probes again.
+    that figure minus every request sent after T, minus those that were in flight when T
+    was sent (concurrent workers reach the server in a slightly different order than
+    they were sent, so any of them may have arrived after T). Answers to older tickets are
+    stale and ignored. When the budget is spent the pool waits for the window the server
+    named and probes again.
     """
 
     def __init__(self, name: str) -> None:
@@ -43,7 +45,7 @@ class Pool:
         self._remaining: int | None = None  # None: unknown, send one probe at a time
         self._base = 0  # ticket whose response set _remaining
         self._issued = 0
-        self._inflight: set[int] = set()
+        self._inflight: dict[int, int] = {}  # ticket -> requests in flight when it was sent
         self._reset_at = 0.0
         self._resume_at = 0.0
         self.pauses = 0
@@ -52,8 +54,7 @@ class Pool:
     def _budget(self) -> int:
         if self._remaining is None:
             return 1 - len(self._inflight)
-        older = sum(1 for ticket in self._inflight if ticket < self._base)
-        return self._remaining - (self._issued - self._base) - older
+        return self._remaining - (self._issued - self._base)
 
     def acquire(self) -> int:
         """Block until a request on this pool can be sent within the quota; return its ticket."""
@@ -65,7 +66,7 @@ class Pool:
                     continue
                 if self._budget() > 0:
                     self._issued += 1
-                    self._inflight.add(self._issued)
+                    self._inflight[self._issued] = len(self._inflight)
                     return self._issued
                 if not self._inflight:
                     # Quota spent and nothing in flight: wait for the window, then probe.
@@ -77,17 +78,14 @@ class Pool:
     def release(self, response: requests.Response | None, ticket: int = 0) -> None:
         """Learn from the response to `ticket` (or from its absence) and wake waiting workers."""
         with self._cond:
-            self._inflight.discard(ticket)
-            if ticket < self._base and self._remaining is not None:
-                # It may have reached the server after the base did: keep counting it.
-                self._remaining = max(0, self._remaining - 1)
+            older = self._inflight.pop(ticket, 0)
             if response is not None:
                 now = time.monotonic()
                 period = min(throttle_wait_seconds(response, default=0.0), MAX_PAUSE_SECONDS)
                 raw = response.headers.get("brightpearl-requests-remaining")
                 if raw is not None and raw.strip().lstrip("-").isdigit():
                     self._reset_at = now + period
-                    self._learn(max(0, int(raw)), ticket)
+                    self._learn(max(0, int(raw) - older), ticket)
                 if is_throttle(response):
                     self.throttled += 1
                     self._pause(max(period, 0.05), reason="HTTP 503 throttle")
@@ -96,20 +94,9 @@ class Pool:
             self._cond.notify_all()
 
     def _learn(self, remaining: int, ticket: int) -> None:
-        """Take a header that lowers the budget; only a probe (budget unknown) may raise it.
-
-        Concurrent requests reach the server in a slightly different order than they were
-        sent, so a newer ticket's header can still miss an older request; trusting only
-        the lower figure keeps the 503 the exception.
-        """
-        if self._remaining is None:
-            if ticket >= self._base:
-                self._remaining, self._base = remaining, ticket
-            return
-        before = (self._remaining, self._base, self._budget())
-        self._remaining, self._base = remaining, ticket
-        if self._budget() > before[2]:
-            self._remaining, self._base = before[0], before[1]
+        """Take the header of the newest answered ticket; older answers are stale."""
+        if ticket >= self._base:
+            self._remaining, self._base = remaining, ticket
 
     def _pause(self, seconds: float, *, reason: str) -> None:
         """Hold every worker of this pool for `seconds` (caller holds the lock)."""

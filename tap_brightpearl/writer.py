@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import signal
 import sys
 import threading
 import time
@@ -61,7 +62,7 @@ class ChunkedMsgSpecWriter(MsgSpecWriter):
 
     def flush(self) -> None:
         """Hand every pending line to stdout and flush it through to the OS."""
-        with self._lock:
+        with self._lock, _stop_signals_held():
             self._since = time.monotonic()
             if not self._pending:
                 return
@@ -74,6 +75,24 @@ class ChunkedMsgSpecWriter(MsgSpecWriter):
             else:  # stdout replaced by a text-only stream (e.g. redirect_stdout(StringIO))
                 out.write(data.decode("utf-8"))
             out.flush()
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> t.Iterator[None]:
+    """Hold SIGTERM/SIGINT while a chunk goes out; they are delivered as soon as it is written.
+
+    The SDK's handler writes a STATE and exits. Run inside a write blocked on a full pipe, it
+    cut a line in two and dropped the rest of the chunk, records its STATE vouched for
+    (tests/test_kill_resume.py). SIGKILL still ends a tap whose target stopped reading.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @atexit.register

@@ -14,7 +14,7 @@ import logging
 import typing as t
 
 import requests
-from singer_sdk.helpers._typing import TypeConformanceLevel
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.schema.source import StreamSchema
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 

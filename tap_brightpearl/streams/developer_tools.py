@@ -81,7 +81,7 @@ class InstalledAccountsStream(DeveloperToolsStream):
     is_sorted = True
     # A killed run resumes from its last STATE: every 1,000 records (SDK default 10,000) bounds what
     # is re-sent and lets a run killed early still make progress (tests/test_kill_resume.py).
-    STATE_MSG_FREQUENCY = 10000
+    STATE_MSG_FREQUENCY = 1000
     schema = StreamSchema(SCHEMAS)
 
     def get_url(self, context: Context | None) -> str:
