@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from .account_data import AccountData
 from .data import Account, generate, generation, make_accounts, parse_ms
 from .faults import DEFAULT_STALL, Fault, FaultBook, fault_reply
 from .reply import Reply, dumps
@@ -53,6 +54,10 @@ class Emulator:
         throttle_quota: int | None = None,
         throttle_window: float = 60.0,
         account_location: bool = True,
+        orders_per_account: int = 12,
+        products_per_account: int = 8,
+        contacts_per_account: int = 6,
+        warehouses_per_account: int = 2,
     ) -> None:
         """Configure; nothing listens until start()."""
         if master not in datacentres:
@@ -82,6 +87,15 @@ class Emulator:
         self._throttled = 0
         self._batches = 0
         self._codes_ever = {a.accountCode for a in self.accounts}
+        self.data_sizes = {
+            "orders": orders_per_account,
+            "products": products_per_account,
+            "contacts": contacts_per_account,
+            "warehouses": warehouses_per_account,
+        }
+        self.private_tokens: dict[str, dict[str, str]] = {}  # accountCode -> kind -> token
+        self._account_data: dict[str, AccountData] = {}
+        self._data_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Emulator:
@@ -196,6 +210,35 @@ class Emulator:
         with self._cache_lock:
             self._refresh()
             return self._index.get(code)
+
+    # -- account data (the /public-api endpoints) --------------------------------------------
+    def account_data(self, accountCode: str) -> AccountData:
+        """Return the account's business data, generated on first use (so big fleets start fast)."""
+        with self._data_lock:
+            data = self._account_data.get(accountCode)
+            if data is None:
+                account = self.find_account(accountCode)
+                if account is None:
+                    raise KeyError(accountCode)
+                data = AccountData(account, self.seed, **self.data_sizes)
+                self._account_data[accountCode] = data
+            return data
+
+    def touch(self, accountCode: str, resource: str, ids: list[int]) -> None:
+        """Set those records' updatedOn to now, after every existing value ("order"/"product"/"contact")."""
+        self.account_data(accountCode).touch(resource, list(ids))
+
+    def add_records(self, accountCode: str, resource: str, k: int) -> list[int]:
+        """Create ``k`` new records created and updated now; return their ids."""
+        return self.account_data(accountCode).add_records(resource, k)
+
+    def set_private_token(self, accountCode: str, token: str, kind: str = "account") -> None:
+        """Accept a private (legacy) app token for the account: sent as-is, not signed."""
+        if kind not in ("account", "staff"):
+            raise ValueError(f"kind must be 'account' or 'staff', not {kind!r}")
+        self._get(accountCode)  # fail loudly on typos
+        with self._lock:
+            self.private_tokens.setdefault(accountCode, {})[kind] = token
 
     # -- faults, throttle, log ---------------------------------------------------------------
     def add_fault(

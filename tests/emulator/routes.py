@@ -6,6 +6,7 @@ import hmac
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from .account_routes import account_auth_state, account_route
 from .data import sign
 from .reply import Reply, dumps, not_found
 
@@ -30,8 +31,11 @@ def pool_of(datacentre: str, raw_path: str) -> tuple[str, str]:
     return (datacentre, "")
 
 
-def auth_state(emu: Emulator, headers: dict[str, str]) -> str:
-    """Classify developer credentials: "none" (no token), "verified" or "bad"."""
+def auth_state(emu: Emulator, headers: dict[str, str], raw_path: str = "") -> str:
+    """Classify credentials: "none" (no token), "verified" or "bad" (account ones on /public-api)."""
+    parts = split_path(raw_path) if raw_path else []
+    if len(parts) >= 2 and parts[0] == "public-api":
+        return account_auth_state(emu, parts[1], headers)
     token = headers.get("brightpearl-dev-token")
     if token is None:
         return "none"
@@ -44,6 +48,8 @@ def auth_state(emu: Emulator, headers: dict[str, str]) -> str:
 def route(emu: Emulator, datacentre: str, method: str, raw_path: str, auth: str) -> Reply:
     """Answer one request the way the real service would (throttle handled by the caller)."""
     parts = split_path(raw_path)
+    if parts and parts[0] == "public-api":
+        return account_route(emu, datacentre, method, raw_path, auth)
     if method != "GET" or len(parts) != 4 or parts[0] != "developer-tools":
         return not_found()
     _, dev_ref, action, arg = parts

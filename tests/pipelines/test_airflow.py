@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.pipeline, pytest.mark.slow]
 AIRFLOW_VERSION = "2.10.5"
 DAGS = REPO / "orchestrate" / "airflow" / "dags"
 DAG_ID = "brightpearl_to_postgres"
+SHARDED_DAG_ID = "brightpearl_accounts_sharded"
 
 
 def find_uv() -> str | None:
@@ -114,13 +115,13 @@ def test_dag_imports_and_one_run_loads_postgres(
     assert line, proc.stdout + proc.stderr
     probe = json.loads(line[len("PROBE"):])
     assert probe["errors"] == {}
-    assert probe["dags"] == [DAG_ID]
+    assert probe["dags"] == sorted([DAG_ID, SHARDED_DAG_ID])
     assert probe["catchup"] is False
     assert probe["max_active_runs"] == 1
     assert probe["retries"] >= 1 and probe["retry_delay_s"] > 0
     assert Path(probe["cwd"]) == REPO
     assert "run tap-brightpearl target-postgres" in probe["command"]
-    dag_source = (DAGS / "brightpearl_pipeline.py").read_text()
+    dag_source = "".join(p.read_text() for p in DAGS.glob("*.py"))
     assert not any(s in dag_source for s in SECRETS)
 
     migrate = airflow(airflow_venv, airflow_env, "db", "migrate")
@@ -169,3 +170,67 @@ def test_dag_imports_and_one_run_loads_postgres(
         assert (row["canonicalId"], row["currentUtcOffset"], row["dataCenter"]) == (
             acc.canonicalId, acc.currentUtcOffset, acc.datacentre,
         )
+
+
+SHARD_PROBE = """
+import json
+from airflow.models import DagBag
+dag = DagBag(include_examples=False).dags["%s"]
+print("PROBE" + json.dumps({t.task_id: {"up": sorted(t.upstream_task_ids), "env": t.env, "command": t.bash_command}
+                            for t in dag.tasks}))
+""" % SHARDED_DAG_ID  # noqa: UP031
+
+
+def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
+    airflow_venv: Path, airflow_env: dict[str, str], meltano_bin: Path, pg_url: str,
+    pg_schema: str, query: Any, tmp_path: Path,
+) -> None:
+    env = {**airflow_env, "BRIGHTPEARL_SHARD_COUNT": "2"}
+    proc = subprocess.run([str(airflow_venv / "bin" / "python"), "-c", SHARD_PROBE], env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=300, check=False)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("PROBE")), None)
+    assert line, proc.stdout + proc.stderr
+    tasks = json.loads(line[len("PROBE"):])
+    assert sorted(tasks) == ["accounts_shard_0_of_2", "accounts_shard_1_of_2", "developer_tools"]
+    for index in range(2):
+        task = tasks[f"accounts_shard_{index}_of_2"]
+        assert task["up"] == ["developer_tools"]
+        assert task["env"]["TAP_BRIGHTPEARL_SHARD_INDEX"] == str(index)
+        assert f"--state-id-suffix shard-{index}-of-2" in task["command"]
+
+    assert airflow(airflow_venv, env, "db", "migrate").returncode == 0
+    pg = urlsplit(pg_url)
+    with Emulator(n_accounts=8, seed=6, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET) as emu:
+        config = emu.tap_config()
+        api_conn = {"conn_type": "generic", "login": config.pop("developer_reference"),
+                    "password": config.pop("developer_token"), "extra": config}
+        warehouse_conn = {
+            "conn_type": "postgres", "host": pg.hostname, "port": pg.port or 5432,
+            "login": pg.username or "postgres", "password": pg.password or "",
+            "schema": pg.path.lstrip("/"), "extra": {"target_schema": pg_schema},
+        }
+        meltano_db = tmp_path / "meltano.db"
+        run_env = {
+            **env,
+            "AIRFLOW_CONN_BRIGHTPEARL_API": json.dumps(api_conn),
+            "AIRFLOW_CONN_BRIGHTPEARL_WAREHOUSE": json.dumps(warehouse_conn),
+            "MELTANO_BIN": str(meltano_bin),
+            "BRIGHTPEARL_MELTANO_ENVIRONMENT": "ci",
+            "MELTANO_DATABASE_URI": f"sqlite:///{meltano_db}",
+        }
+        result = airflow(airflow_venv, run_env, "dags", "test", SHARDED_DAG_ID, "2024-06-01")
+        assert result.returncode == 0, result.stdout[-5000:]
+        for secret in SECRETS:
+            assert secret not in result.stdout
+        enabled = {a.accountCode for a in emu.accounts if a.enabled and not a.gone}
+        expected = {(c, o["id"]) for c in enabled for o in emu.account_data(c).orders}
+        orders = query('select "accountCode", id from orders')
+        assert sorted((r["accountCode"], r["id"]) for r in orders) == sorted(expected)
+        assert {r["accountCode"] for r in query("select * from installed_accounts")} == {
+            a.accountCode for a in emu.accounts}
+    states = subprocess.run(
+        [str(meltano_bin), "--environment", "ci", "state", "list"], cwd=REPO, capture_output=True, text=True,
+        env={**os.environ, "MELTANO_DATABASE_URI": f"sqlite:///{meltano_db}"}, timeout=120, check=False,
+    ).stdout
+    for suffix in ("developer-tools", "shard-0-of-2", "shard-1-of-2"):
+        assert f"ci:tap-brightpearl-to-target-postgres:{suffix}" in states

@@ -1,0 +1,30 @@
+"""Run B1-B4 in turn and exit non-zero if any verdict is FAIL.
+
+    .venv/bin/python -m bench.run_all [--quick]    # --quick skips B1's 90-second max_concurrency=1 run
+"""
+
+from __future__ import annotations
+
+import sys
+
+from bench import b1_timezones, b2_throttle, b3_records, b4_memory
+
+
+def main() -> int:
+    results: dict[str, bool] = {}
+    if "--quick" in sys.argv:
+        print("B1 skipped (--quick)")
+    else:
+        results["B1"] = b1_timezones.main([])
+    results |= {
+        "B2": b2_throttle.main([]),
+        "B3": b3_records.main([]),
+        "B4": b4_memory.main([]),
+    }
+    failed = [k for k, ok in results.items() if not ok]
+    print("ALL verdict: " + ("PASS" if not failed else "FAIL (" + ", ".join(failed) + ")"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
