@@ -60,6 +60,13 @@ class ChunkedMsgSpecWriter(MsgSpecWriter):
             ):
                 self.flush()
 
+    def write_record_lines(self, lines: bytes | bytearray) -> None:
+        """Queue whole RECORD lines already encoded (the fast record path), same chunking rules."""
+        with self._lock:
+            self._pending += lines
+            if len(self._pending) >= CHUNK_BYTES or time.monotonic() - self._since >= MAX_HOLD_SECONDS:
+                self.flush()
+
     def flush(self) -> None:
         """Hand every pending line to stdout and flush it through to the OS."""
         with self._lock, _stop_signals_held():
