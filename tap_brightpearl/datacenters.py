@@ -21,6 +21,7 @@ BUILTIN_DATACENTRES: dict[str, str] = {
     "usw1": "https://ws-usw.brightpearl.com",
 }
 DEFAULT_DATACENTRE = "euw1"
+TRUSTED_API_DOMAINS = (".brightpearl.com", ".brightpearlconnect.com")
 
 
 class DatacentreConfigError(ValueError):
@@ -87,9 +88,22 @@ class DatacentreTable:
         return self._urls[self.require("datacentre", code)]
 
     def learn(self, code: str, api_domain: str) -> bool:
-        """Add a datacentre that account-location named but the table lacks (https only)."""
+        """Add a datacentre that account-location named but the table lacks.
+
+        Only https hosts under Brightpearl's own domains are accepted: the answer decides
+        where a signed token goes next, so it must not be able to point anywhere else.
+        """
         if code in self._urls:
             return True
+        host = api_domain.strip().lower().split(":", 1)[0]
+        if not host.endswith(TRUSTED_API_DOMAINS):
+            LOGGER.warning(
+                "Ignoring datacentre %s from account-location: %r is not a Brightpearl host; "
+                "add it to datacenter_urls if it is yours",
+                code,
+                host,
+            )
+            return False
         try:
             self._urls[code] = check_base_url("account-location apiDomain", code, f"https://{api_domain}")
         except DatacentreConfigError as exc:

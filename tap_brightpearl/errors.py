@@ -118,7 +118,11 @@ def describe_transport_failure(exc: BaseException) -> str:
     request = getattr(exc, "request", None)
     method = getattr(request, "method", None) or "GET"
     path = urlsplit(str(getattr(request, "url", None) or "")).path or "?"
-    if isinstance(exc, requests.exceptions.Timeout):
+    if isinstance(exc, requests.exceptions.SSLError):
+        cause = "its TLS certificate is not trusted (see the ca_bundle setting)"
+    elif isinstance(exc, requests.exceptions.ProxyError):
+        cause = "the proxy in https_proxy could not be used"
+    elif isinstance(exc, requests.exceptions.Timeout):
         cause = "no answer within request_timeout"
     elif isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
         cause = "the answer was cut short"
@@ -127,9 +131,9 @@ def describe_transport_failure(exc: BaseException) -> str:
     else:
         cause = "the request failed"
     return redact(
-        f"No usable answer from Brightpearl for {method} {path} after every retry: {cause} "
-        f"({type(exc).__name__}). Check the network, https_proxy and request_timeout settings; "
-        "max_retries sets how many retries are made"
+        f"No usable answer from Brightpearl for {method} {path}: {cause} ({type(exc).__name__}). "
+        "Check the network and the https_proxy, ca_bundle and request_timeout settings; "
+        "transient failures were retried max_retries times"
     )
 
 

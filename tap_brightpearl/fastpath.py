@@ -1,12 +1,13 @@
-"""A fast record path for a large, flat, pre-sorted stream (installed_accounts).
+"""A fast record path for streams whose records need nothing from the SDK's per-record pipeline.
 
-The SDK spends most of each record on machinery this stream does not need: selection
-masks, type conformance, stream maps, one message object and one dict per record. When
-none of that can change a record (no stream maps, flattening or batch files for the
-stream, every property selected, not a `--test` dry run, our own writer), `emit` writes
-the same Singer lines straight from the records and keeps the bookmark exactly as the
-SDK does for a sorted stream: it follows each record, and a STATE goes out every
-`STATE_MSG_FREQUENCY` records, after the records it covers. Otherwise the SDK path runs.
+The SDK spends most of each record on machinery these streams do not use: selection
+masks, type conformance, stream maps, one message object per record. When none of that
+can change a record (no stream maps, flattening or batch files, every property selected,
+not a `--test` dry run, our own writer) and the stream builds records that already match
+its schema, `emit` writes the same Singer lines straight from the records. It keeps the
+SDK's state rules: partitions one after another, the bookmark advanced per record through
+the SDK's own `_increment_stream_state`, a STATE every `STATE_MSG_FREQUENCY` records and
+at the end, and never a STATE that vouches for records not yet handed to the writer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from singer_sdk.mapper import SameRecordTransform
 from tap_brightpearl.writer import ChunkedMsgSpecWriter
 
 if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
     from singer_sdk.streams.core import Stream
 
 LINES_PER_WRITE = 512
@@ -40,54 +42,72 @@ def blockers(stream: Stream) -> list[str]:
         reasons.append("deselected properties")
     if stream.ABORT_AT_RECORD_COUNT is not None:
         reasons.append("a record limit (dry run)")
-    if stream.child_streams or stream.replication_key is None or not stream.is_sorted:
-        reasons.append("not a flat sorted stream")
+    if stream.child_streams:
+        reasons.append("child streams")
     if stream.replication_method != "INCREMENTAL" and stream.emit_activate_version_messages:
         reasons.append("ACTIVATE_VERSION")
     return reasons
 
 
-def emit(stream: Stream, records: t.Iterable[dict[str, t.Any]]) -> t.Iterator[dict[str, t.Any]]:
-    """Write RECORD lines for `records` (already in replication-key order) and keep state.
+class _Lines:
+    """RECORD lines of one partition queued here, and the records they carry."""
 
-    A generator like the SDK's `_sync_records`: it yields each record after writing it.
+    def __init__(self, stream: Stream, context: Context | None, counter: t.Any) -> None:
+        self.stream, self.context, self.counter = stream, context, counter
+        self.writer = t.cast("ChunkedMsgSpecWriter", stream._tap.message_writer)
+        self.buffer = bytearray()
+        self.pending: list[dict] = []
+
+    def add(self, line: bytes, record: dict) -> None:
+        self.buffer += line
+        self.pending.append(record)
+
+    def hand_over(self) -> None:
+        """Give the writer the lines, then advance the bookmark over their records.
+
+        The bookmark follows what the writer holds, never this buffer: the STATE the SDK
+        writes on SIGTERM must not vouch for records still here (tests/test_kill_resume.py).
+        """
+        if not self.pending:
+            return
+        self.writer.write_record_lines(self.buffer)
+        self.buffer = bytearray()
+        for record in self.pending:
+            self.stream._increment_stream_state(record, context=self.context)
+        self.counter.increment(len(self.pending))
+        self.pending.clear()
+        self.stream.state_manager.is_flushed = False
+
+
+def emit(stream: Stream, read: t.Callable[[Context | None], t.Iterable[dict[str, t.Any]]]) -> t.Iterator[dict]:
+    """Sync every partition of `stream` (or the stream itself) with `read(context)` as the source.
+
+    A generator like the SDK's `_sync_records`: it yields each record after queuing it.
     """
-    writer = t.cast("ChunkedMsgSpecWriter", stream._tap.message_writer)
     prefix = b'{"type":"RECORD","stream":' + encoder.encode(stream.name) + b',"record":'
-    middle = b',"time_extracted":"'
-    suffix = b'"}\n'
-    key = t.cast("str", stream.replication_key)
+    middle, suffix = b',"time_extracted":"', b'"}\n'
     every = stream.STATE_MSG_FREQUENCY
-    incremental = stream.replication_method == "INCREMENTAL"
     counter, timer = stream.get_record_counter(), stream.get_sync_timer()
     with counter, timer:
-        stream._write_starting_replication_value(None)
-        state = stream.stream_state
-        buffer = bytearray()
-        stamp = b""
-        count = 0
-        for record in records:
-            if count % CLOCK_EVERY == 0:
-                stamp = dt.datetime.now(dt.timezone.utc).isoformat().encode()
-            buffer += prefix + encoder.encode(record) + middle + stamp + suffix
-            count += 1
-            if incremental:
-                state["replication_key"] = key
-                state["replication_key_value"] = record[key]
-            if count % LINES_PER_WRITE == 0:
-                writer.write_record_lines(buffer)
-                buffer = bytearray()
-                stream.state_manager.is_flushed = False
-                counter.increment(LINES_PER_WRITE)
-            if count % every == 0:
-                writer.write_record_lines(buffer)
-                buffer = bytearray()
-                stream.state_manager.is_flushed = False
-                stream._write_state_message()
-            yield record
-        writer.write_record_lines(buffer)
-        counter.increment(count % LINES_PER_WRITE)
-        if count:
-            stream.state_manager.is_flushed = False
+        for context in stream.partitions or [None]:
+            counter.with_context(context or {})
+            timer.with_context(context or {})
+            state_context = stream._get_state_partition_context(context)
+            stream._write_starting_replication_value(context)
+            lines = _Lines(stream, context, counter)
+            stamp = b""
+            for count, record in enumerate(read(context), start=1):
+                if count % CLOCK_EVERY == 1:
+                    stamp = dt.datetime.now(dt.timezone.utc).isoformat().encode()
+                lines.add(prefix + encoder.encode(record) + middle + stamp + suffix, record)
+                if count % LINES_PER_WRITE == 0:
+                    lines.hand_over()
+                if count % every == 0:
+                    lines.hand_over()
+                    stream._write_state_message()  # after the records it covers
+                yield record
+            lines.hand_over()
+            if context == state_context:
+                stream._finalize_state(stream.get_context_state(context))
         stream._finalize_state(stream.stream_state)
         stream._write_state_message()

@@ -9,9 +9,11 @@ comparable (and bookmarkable) across accounts.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import typing as t
 from dataclasses import dataclass
 
+from tap_brightpearl.fanout import ordered_map
 from tap_brightpearl.installs import format_utc, parse_utc
 
 PAGE_SIZE = 500  # Brightpearl's maximum; larger values are silently clamped
@@ -82,28 +84,49 @@ def search_ids(
     *,
     since: dt.datetime | None,
     until: dt.datetime | None,
+    workers: int = 1,
 ) -> t.Iterator[list[int]]:
-    """Yield pages of ids matching updatedOn in [since, until), in updatedOn order, each id once."""
-    first = 1
+    """Yield pages of ids matching updatedOn in [since, until), in updatedOn order, each id once.
+
+    The first page says how many results there are; the pages that count implies are then
+    fetched `workers` at a time (in order), and paging goes on one by one while Brightpearl
+    says more are available (records changed during the run land at the end).
+    """
     seen: set[int] = set()
     base: dict[str, t.Any] = {"pageSize": PAGE_SIZE, "sort": "updatedOn.ASC"}
     window = period(since, until)
     if window:
         base["updatedOn"] = window
-    while True:
-        rows, meta = zip_rows(fetch(resource.search_path, {**base, "firstResult": first}))
-        page = []
+    step = PAGE_SIZE - PAGE_OVERLAP
+
+    def page(first: int) -> tuple[list[dict[str, t.Any]], dict[str, t.Any]]:
+        return zip_rows(fetch(resource.search_path, {**base, "firstResult": first}))
+
+    def fresh(rows: list[dict[str, t.Any]]) -> list[int]:
+        ids = []
         for row in rows:
             raw = row.get(resource.id_column)
             if isinstance(raw, int) and raw not in seen:
                 seen.add(raw)
-                page.append(raw)
-        if page:
-            yield page
-        last = meta.get("lastResult")
-        if not meta.get("morePagesAvailable") or not rows or not isinstance(last, int):
-            return
-        first = max(first + 1, last + 1 - PAGE_OVERLAP)
+                ids.append(raw)
+        return ids
+
+    rows, meta = page(1)
+    total = meta.get("resultsAvailable")
+    planned = range(1 + step, total + 1, step) if isinstance(total, int) else range(0)
+    results = [(rows, meta)]
+    if meta.get("morePagesAvailable") and planned:
+        results = itertools.chain(results, ordered_map(page, planned, workers=workers))  # type: ignore[assignment]
+    first = 1
+    for rows, meta in results:
+        if ids := fresh(rows):
+            yield ids
+        first = meta.get("firstResult") if isinstance(meta.get("firstResult"), int) else first
+    while meta.get("morePagesAvailable") and rows and isinstance(meta.get("lastResult"), int):
+        first = max(first + 1, meta["lastResult"] + 1 - PAGE_OVERLAP)
+        rows, meta = page(first)
+        if ids := fresh(rows):
+            yield ids
 
 
 def to_utc(record: dict[str, t.Any], fields: t.Iterable[str]) -> dict[str, t.Any]:

@@ -46,13 +46,16 @@ class TapBrightpearl(Tap):
     config_jsonschema = th.PropertiesList(
         th.Property(
             "developer_reference", th.StringType,
-            description="Your Brightpearl developer reference (the developerRef in developer-tools URLs).",
+            description="Your Brightpearl developer reference (the developerRef in developer-tools URLs). "
+            "Required, except for a private app (account_code).",
         ),
-        _secret("developer_token", "The unsigned developer token. Signed at request time, never logged."),
-        _secret("developer_secret", "The developer secret that signs the developer token and account tokens."),
+        _secret("developer_token", "The unsigned developer token; signed at request time, never logged. "
+                "Required, except for a private app (account_code)."),
+        _secret("developer_secret", "Signs the developer token and each installed account's token. "
+                "Required, except for a private app (account_code)."),
         th.Property(
             "app_reference", th.StringType, required=True,
-            description="The app whose installed accounts are listed.",
+            description="The app whose installed accounts are listed (and whose app reference account calls carry).",
         ),
         th.Property(
             "data_center", th.StringType, default=DEFAULT_DATACENTRE,
@@ -74,8 +77,8 @@ class TapBrightpearl(Tap):
         ),
         th.Property(
             "max_concurrency", th.IntegerType(minimum=1), default=DEFAULT_MAX_CONCURRENCY,
-            description="Requests in flight at once (per-account developer-tools calls), always "
-            "inside Brightpearl's throttle.",
+            description="Requests in flight at once (account timezones and discovery), and accounts read at "
+            "once (account data), always inside each Brightpearl throttle pool.",
         ),
         th.Property(
             "request_timeout", th.NumberType(exclusive_minimum=0), default=60,

@@ -105,7 +105,7 @@ class InstalledAccountsStream(DeveloperToolsStream):
             self.logger.debug("installed_accounts: SDK record path (%s)", ", ".join(reasons))
             yield from super()._sync_records(context, write_messages=write_messages)
             return
-        yield from fastpath.emit(self, self.get_records(None))
+        yield from fastpath.emit(self, self.get_records)
 
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Emit installs in (installedOn, accountCode) order from the bookmark or start_date on."""
