@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> bool:
                   orders_per_account=args.orders) as emu:
         for account in emu.accounts:  # every account enabled and present: B5 measures reading, not skipping
             account.enabled, account.gone = True, False
+            emu.account_data(account.accountCode)  # generate the emulator's data before timing either run
         expected = args.accounts * args.orders
 
         def timed(concurrency: int | None, name: str) -> tuple[float, int, int]:

@@ -19,6 +19,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.schema.source import StreamSchema
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 
+from tap_brightpearl import fastpath
 from tap_brightpearl.client import BrightpearlStream
 from tap_brightpearl.errors import BrightpearlError, NotFoundError
 from tap_brightpearl.fanout import ordered_map
@@ -67,6 +68,28 @@ class AccountStream(BrightpearlStream):
         self._pending: set[str] = set()
         self._failed: dict[str, str] = {}
         self._finished = False
+
+    def _sync_records(
+        self, context: Context | None = None, *, write_messages: bool = True
+    ) -> t.Generator[dict, t.Any, t.Any]:
+        """The SDK's record loop, or the fast path when nothing in it could change a record."""
+        reasons = fastpath.blockers(self) if write_messages and context is None else ["a single partition"]
+        if reasons:
+            self.logger.debug("%s: SDK record path (%s)", self.name, ", ".join(reasons))
+            yield from super()._sync_records(context, write_messages=write_messages)
+            return
+        yield from fastpath.emit(self, self.get_records)
+
+    @functools.cached_property
+    def _known_properties(self) -> frozenset[str]:
+        return frozenset(self.schema.get("properties", {}))
+
+    def keep_known(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Drop top-level members the schema does not declare (what ROOT_ONLY conformance does)."""
+        known = self._known_properties
+        if known.issuperset(record):
+            return record
+        return {k: v for k, v in record.items() if k in known}
 
     @property
     def partitions(self) -> list[dict[str, t.Any]]:
@@ -165,7 +188,7 @@ class SnapshotStream(AccountStream):
         """One GET; a list becomes one record per item."""
         payload = self.account_get(access, datacentre, self.resource_path)
         items = payload if isinstance(payload, list) else [payload]
-        yield [{**item, "accountCode": access.accountCode} for item in items if isinstance(item, dict)]
+        yield [self.keep_known({**item, "accountCode": access.accountCode}) for item in items if isinstance(item, dict)]
 
 
 class SearchStream(AccountStream):
@@ -225,8 +248,8 @@ class SearchStream(AccountStream):
         return batch
 
     def shape(self, item: dict[str, t.Any], account: str) -> dict[str, t.Any]:
-        """The Singer record: UTC timestamps and the account code."""
-        return to_utc({**item, "accountCode": account}, TIMESTAMPS)
+        """The Singer record: UTC timestamps, the account code, only the schema's members."""
+        return self.keep_known(to_utc({**item, "accountCode": account}, TIMESTAMPS))
 
 
 class OrdersStream(SearchStream):

@@ -6,6 +6,7 @@ after run. Timestamps carry the account's local offset, as Brightpearl's do.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -90,6 +91,10 @@ class Table:
     created_ms: dict[int, int] = field(default_factory=dict)
     updated_ms: dict[int, int] = field(default_factory=dict)
 
+    version: int = 0
+    _keyed: tuple[int, list[tuple[list[Any], Record]]] | None = None
+    _json: dict[int, bytes] = field(default_factory=dict)
+
     def add(self, record: Record, created: int, updated: int) -> None:
         """Register a record built by the generator (ids ascending)."""
         rid = record[self.id_field]
@@ -97,6 +102,30 @@ class Table:
         self.by_id[rid] = record
         self.created_ms[rid] = created
         self.updated_ms[rid] = updated
+        self.changed(rid)
+
+    def changed(self, rid: int) -> None:
+        """Forget what was cached about a record (it was added or touched)."""
+        self.version += 1
+        self._json.pop(rid, None)
+
+    def keyed(self) -> list[tuple[list[Any], Record]]:
+        """(search key, record) for every record, cached until the table changes.
+
+        The emulator must not be the bottleneck of a benchmark: a real Brightpearl is not
+        one Python process, so the per-request work here is kept small.
+        """
+        if self._keyed is None or self._keyed[0] != self.version:
+            self._keyed = (self.version, [(self.key(r), r) for r in self.records])
+        return self._keyed[1]
+
+    def record_json(self, record: Record) -> bytes:
+        """The record as served, encoded once until it changes."""
+        rid = record[self.id_field]
+        cached = self._json.get(rid)
+        if cached is None:
+            cached = self._json[rid] = json.dumps(record, separators=(",", ":")).encode("utf-8")
+        return cached
 
     def column_index(self, name: str) -> int | None:
         """Find a column by name (None when unknown)."""
@@ -257,6 +286,7 @@ class AccountData:
             for rid in ids:
                 table.updated_ms[rid] = now
                 table.by_id[rid]["updatedOn"] = format_local(now, self.offset)
+                table.changed(rid)
 
     def add_records(self, resource: str, k: int) -> list[int]:
         """Create ``k`` records created and updated now; return their ids."""

@@ -144,10 +144,10 @@ def _no_results() -> Reply:
 def _details(data: AccountData, table: Table, id_set: str, cap: int) -> Reply:
     ids = parse_id_set(id_set, cap)
     with data.lock:
-        found = [table.by_id[i] for i in ids if i in table.by_id]
+        found = [table.record_json(table.by_id[i]) for i in ids if i in table.by_id]
         if not found:
             return _no_results()
-        return Reply(200, dumps({"response": found}))
+        return Reply(200, b'{"response":[' + b",".join(found) + b"]}")
 
 
 def _warehouses(data: AccountData, id_set: str | None) -> Reply:
@@ -219,8 +219,7 @@ def _search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
         else:
             filters.append(_equal_filter(index, col.data_type, value))
     with data.lock:
-        keyed = [(table.key(r), r) for r in table.records]
-        matches = [(k, r) for k, r in keyed if all(f(k) for f in filters)]
+        matches = [(k, r) for k, r in table.keyed() if all(f(k) for f in filters)]
         # Ties on the sort column fall back to id order, so paging is stable.
         matches.sort(key=lambda kr: (kr[0][sort_index], kr[0][0]), reverse=direction.upper() == "DESC")
         page = matches[first - 1 : first - 1 + page_size]

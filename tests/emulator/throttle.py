@@ -63,10 +63,7 @@ class Throttle:
             if admitted:
                 stamps.append(now)
             remaining = max(self.quota - len(stamps), 0) if admitted else 0
-            if stamps:
-                next_ms = max(math.ceil((stamps[0] + self.window - now) * 1000), 1)
-            else:
-                next_ms = self._window_ms()
+            next_ms = max(math.ceil((stamps[0] + self.window - now) * 1000), 1) if stamps else self._window_ms()
             return Verdict(admitted, remaining, next_ms)
 
     def reset(self) -> None:
