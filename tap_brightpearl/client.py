@@ -58,6 +58,7 @@ class BrightpearlStream(RESTStream):
     """Base for developer-tools and account streams."""
 
     _payload_attr = "_brightpearl_payload"
+    payload_type: t.Any = None  # a type a well-formed answer decodes into directly (see errors.read_envelope)
 
     @property
     def bp_tap(self) -> TapBrightpearl:
@@ -89,7 +90,7 @@ class BrightpearlStream(RESTStream):
         Parsing here, inside the retried call, is what lets a truncated or HTML body
         be retried like any other transient failure.
         """
-        setattr(response, self._payload_attr, read_envelope(response))
+        setattr(response, self._payload_attr, read_envelope(response, self.payload_type))
 
     def request_decorator(self, func: t.Callable) -> t.Callable:
         """Retry throttles after the window, and transient failures with bounded backoff."""

@@ -8,10 +8,12 @@ message, the HTTP status, the path (never the host or query) and the `Ruid` head
 
 from __future__ import annotations
 
+import functools
 import math
 import typing as t
 from urllib.parse import urlsplit
 
+import msgspec
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
@@ -107,9 +109,30 @@ def _error_text(errors: list[dict[str, t.Any]], payload: object, response: reque
 
 
 def _parse_json(response: requests.Response) -> tuple[bool, object]:
+    # msgspec decodes the bytes directly: no second, decoded-text copy of a large body.
     try:
-        return True, response.json()
-    except (ValueError, RecursionError, requests.exceptions.JSONDecodeError):  # RecursionError: [[[[...
+        return True, msgspec.json.decode(response.content)
+    except (msgspec.DecodeError, ValueError, RecursionError):  # bad UTF-8 is a ValueError; [[[[... recursion
+        return False, None
+
+
+@functools.lru_cache(maxsize=8)
+def _typed_decoder(payload_type: t.Any) -> msgspec.json.Decoder:
+    envelope = msgspec.defstruct("Envelope", [("response", payload_type)])
+    return msgspec.json.Decoder(envelope)
+
+
+def _decode_typed(response: requests.Response, payload_type: t.Any) -> tuple[bool, t.Any]:
+    """Decode a 2xx body straight into `payload_type` (compact objects instead of dicts).
+
+    Only the well-formed case takes this path; any surprise (an errors envelope, a null, a
+    field of the wrong type) falls back to the generic path, whose checks then apply.
+    """
+    if payload_type is None or not 200 <= response.status_code < 300:
+        return False, None
+    try:
+        return True, _typed_decoder(payload_type).decode(response.content).response
+    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError):
         return False, None
 
 
@@ -137,12 +160,18 @@ def describe_transport_failure(exc: BaseException) -> str:
     )
 
 
-def read_envelope(response: requests.Response) -> t.Any:
-    """Return the `response` value of a Brightpearl reply, or raise the error it means."""
+def read_envelope(response: requests.Response, payload_type: t.Any = None) -> t.Any:
+    """Return the `response` value of a Brightpearl reply, or raise the error it means.
+
+    `payload_type` (optional) lets a well-formed 2xx body decode into typed objects.
+    """
     status = response.status_code
     if is_throttle(response):
         wait = throttle_wait_seconds(response)
         raise ThrottledError(describe(response, "Brightpearl throttled the request"), response, wait)
+    typed, value = _decode_typed(response, payload_type)
+    if typed:
+        return value
 
     parsed, payload = _parse_json(response)
     errors = _brightpearl_errors(payload)

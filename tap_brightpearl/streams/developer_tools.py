@@ -18,7 +18,7 @@ from tap_brightpearl import fastpath
 from tap_brightpearl.client import BrightpearlStream
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError, NotFoundError
 from tap_brightpearl.fanout import ordered_map
-from tap_brightpearl.installs import Install, parse_installs
+from tap_brightpearl.installs import Install, parse_installs, sortable_utc
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -84,6 +84,7 @@ class InstalledAccountsStream(DeveloperToolsStream):
     # is re-sent and lets a run killed early still make progress (tests/test_kill_resume.py).
     STATE_MSG_FREQUENCY = 1000
     schema = StreamSchema(SCHEMAS)
+    payload_type = list[Install]  # 100,000 installs decode into compact structs, not dicts
 
     def get_url(self, context: Context | None) -> str:
         """installed-accounts on the master datacentre."""
@@ -112,9 +113,10 @@ class InstalledAccountsStream(DeveloperToolsStream):
         installs = self.bp_tap.installs()
         full = self.replication_method == REPLICATION_FULL_TABLE
         start = None if full else self.get_starting_timestamp(context)
+        since = sortable_utc(start) if start is not None else ""
         emitted = 0
         for install in installs:
-            if start is not None and install.installedOn < start:
+            if install.installed < since:
                 continue
             emitted += 1
             yield install.record()
