@@ -1,13 +1,13 @@
-"""Run B1-B4 in turn and exit non-zero if any verdict is FAIL.
+"""Run B1-B5 in turn and exit non-zero if any verdict is FAIL.
 
-    .venv/bin/python -m bench.run_all [--quick]    # --quick skips B1's 90-second max_concurrency=1 run
+    .venv/bin/python -m bench.run_all [--quick]    # --quick skips the two slow baselines (B1, B5)
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import b1_timezones, b2_throttle, b3_records, b4_memory
+from bench import b1_timezones, b2_throttle, b3_records, b4_memory, b5_accounts
 
 
 def main() -> int:
@@ -21,6 +21,10 @@ def main() -> int:
         "B3": b3_records.main([]),
         "B4": b4_memory.main([]),
     }
+    if "--quick" in sys.argv:
+        print("B5 skipped (--quick)")
+    else:
+        results["B5"] = b5_accounts.main([])
     failed = [k for k, ok in results.items() if not ok]
     print("ALL verdict: " + ("PASS" if not failed else "FAIL (" + ", ".join(failed) + ")"))
     return 1 if failed else 0
