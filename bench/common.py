@@ -60,14 +60,9 @@ def write_json(path: Path, obj: Any) -> Path:
 
 def catalog_for(config: dict[str, Any], streams: set[str]) -> dict[str, Any]:
     """The tap's own catalog with only `streams` selected (built in-process: no requests)."""
-    from tap_brightpearl.tap import TapBrightpearl
+    from tests.conftest import catalog_selecting
 
-    catalog = TapBrightpearl(config=config, validate_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        for meta in entry["metadata"]:
-            if not meta["breadcrumb"]:
-                meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return catalog
+    return catalog_selecting(config, streams)
 
 
 def _vm_hwm_kb(pid: int) -> int:

@@ -92,6 +92,18 @@ def run_tap(
     return TapRun(proc.returncode, proc.stdout, proc.stderr, messages)
 
 
+def catalog_selecting(config: dict[str, Any], streams: set[str] | tuple[str, ...]) -> dict[str, Any]:
+    """The tap's own catalog (built in-process, no request) with only `streams` selected."""
+    from tap_brightpearl.tap import TapBrightpearl
+
+    catalog = TapBrightpearl(config=config, validate_config=False).catalog_dict
+    for entry in catalog["streams"]:
+        for meta in entry["metadata"]:
+            if not meta["breadcrumb"]:
+                meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
+    return catalog
+
+
 @pytest.fixture
 def emulator() -> Any:
     """A three-datacentre emulator with 20 accounts and the known test credentials."""

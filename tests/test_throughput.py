@@ -13,7 +13,7 @@ import sys
 
 from singer_sdk.singerlib import RecordMessage, StateMessage
 
-from tests.conftest import DEV_SECRET, DEV_TOKEN, REPO, TAP
+from tests.conftest import DEV_SECRET, DEV_TOKEN, REPO, TAP, catalog_selecting
 from tests.emulator import Emulator
 
 TZ = "account_timezones"
@@ -25,14 +25,7 @@ def _emu(**kwargs):
 
 
 def _catalog_only(config, *streams):
-    from tap_brightpearl.tap import TapBrightpearl
-
-    catalog = TapBrightpearl(config=config, validate_config=False).catalog_dict
-    for entry in catalog["streams"]:
-        for meta in entry["metadata"]:
-            if not meta["breadcrumb"]:
-                meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return catalog
+    return catalog_selecting(config, streams)
 
 
 def _by_code(records):

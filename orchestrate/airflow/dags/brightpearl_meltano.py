@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +24,17 @@ WAREHOUSE_CONN_ID = os.environ.get("BRIGHTPEARL_WAREHOUSE_CONN_ID", "brightpearl
 PROJECT_DIR = os.environ.get("BRIGHTPEARL_MELTANO_PROJECT_DIR", str(Path(__file__).resolve().parents[3]))
 MELTANO = os.environ.get("MELTANO_BIN", "meltano")
 ENVIRONMENT = os.environ.get("BRIGHTPEARL_MELTANO_ENVIRONMENT", "prod")
+
+
+def default_args(*, hours: int) -> dict[str, Any]:
+    """Retries with exponential back-off, and a timeout of `hours` per task."""
+    return {
+        "owner": "data",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "retry_exponential_backoff": True,
+        "execution_timeout": timedelta(hours=hours),
+    }
 
 
 def _connection(conn_id: str) -> Any | None:

@@ -17,7 +17,7 @@ A connection that does not exist is skipped, so either way works. Values are res
 from __future__ import annotations
 
 import shlex
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from airflow import DAG
 from brightpearl_meltano import (  # beside this file; Airflow puts the dags folder on sys.path
@@ -27,6 +27,7 @@ from brightpearl_meltano import (  # beside this file; Airflow puts the dags fol
     PROJECT_DIR,
     WAREHOUSE_CONN_ID,
     MeltanoRunOperator,
+    default_args,
 )
 
 DAG_ID = "brightpearl_to_postgres"
@@ -34,18 +35,12 @@ DAG_ID = "brightpearl_to_postgres"
 
 with DAG(
     dag_id=DAG_ID,
-    description="Brightpearl installed accounts and timezones into PostgreSQL via Meltano",
+    description="Brightpearl installed accounts, timezones and account data into PostgreSQL via Meltano",
     schedule="@daily",
     start_date=datetime(2024, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "data",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": True,
-        "execution_timeout": timedelta(hours=2),
-    },
+    default_args=default_args(hours=2),
     tags=["brightpearl", "meltano"],
 ) as dag:
     MeltanoRunOperator(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from airflow import DAG
 from brightpearl_meltano import (  # beside this file; Airflow puts the dags folder on sys.path
@@ -27,6 +27,7 @@ from brightpearl_meltano import (  # beside this file; Airflow puts the dags fol
     PROJECT_DIR,
     WAREHOUSE_CONN_ID,
     MeltanoRunOperator,
+    default_args,
 )
 
 DAG_ID = "brightpearl_accounts_sharded"
@@ -50,13 +51,7 @@ with DAG(
     start_date=datetime(2024, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "data",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=5),
-        "retry_exponential_backoff": True,
-        "execution_timeout": timedelta(hours=4),
-    },
+    default_args=default_args(hours=4),
     tags=["brightpearl", "meltano", "sharded"],
 ) as dag:
     developer_tools = MeltanoRunOperator(
