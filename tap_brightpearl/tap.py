@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import typing as t
 
@@ -92,7 +93,8 @@ class TapBrightpearl(Tap):
         th.Property(
             "ca_bundle", th.StringType,
             description="Path to a PEM file of certificate authorities to trust instead of the "
-            "built-in ones (a company TLS-inspecting proxy, a private endpoint).",
+            "built-in ones (a company TLS-inspecting proxy, a private endpoint). Without it, "
+            "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE is used when set.",
         ),
         th.Property(
             "max_retries", th.IntegerType(minimum=0), default=5,
@@ -211,7 +213,11 @@ class TapBrightpearl(Tap):
         proxy = self.config.get("https_proxy")
         if proxy:
             session.proxies = {"https": proxy, "http": proxy}
-        ca_bundle = self.config.get("ca_bundle")
+        # The CA bundle: the setting, else REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE as requests itself
+        # would read them (Session.send alone does not), else the built-in roots.
+        ca_bundle = (
+            self.config.get("ca_bundle") or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        )
         if ca_bundle:
             session.verify = str(ca_bundle)
         return session
