@@ -64,14 +64,9 @@ def mode_errors(config: t.Mapping[str, t.Any]) -> list[str]:
 
 def private_access(config: t.Mapping[str, t.Any]) -> list[AccountAccess]:
     """The one account of a private app."""
-    code = str(config["account_code"])
-    if config.get("staff_token"):
-        auth = PrivateAppAuthenticator(app_reference=config["app_reference"], token=config["staff_token"], kind="staff")
-    else:
-        auth = PrivateAppAuthenticator(
-            app_reference=config["app_reference"], token=config["account_token"], kind="account"
-        )
-    return [AccountAccess(code, auth)]
+    kind: t.Literal["account", "staff"] = "staff" if config.get("staff_token") else "account"
+    auth = PrivateAppAuthenticator(app_reference=config["app_reference"], token=config[f"{kind}_token"], kind=kind)
+    return [AccountAccess(str(config["account_code"]), auth)]
 
 
 def public_access(installs: t.Sequence[Install], config: t.Mapping[str, t.Any]) -> list[AccountAccess]:

@@ -13,7 +13,10 @@ import threading
 import typing as t
 from urllib.parse import urlsplit
 
+from tap_brightpearl.errors import NotFoundError
+
 LOGGER = logging.getLogger("tap_brightpearl.datacenters")
+T = t.TypeVar("T")
 
 BUILTIN_DATACENTRES: dict[str, str] = {
     "euw1": "https://ws-eu1.brightpearl.com",
@@ -128,17 +131,39 @@ class AccountRouter:
         default: str,
         pins: t.Mapping[str, str],
         remembered: t.Mapping[str, str],
-        discover: t.Callable[[str], str | None],
+        discover: t.Callable[[str], str | None] | None,
     ) -> None:
-        """Start from the user's pins and the datacentres remembered from earlier runs."""
+        """Start from the user's pins and the datacentres remembered from earlier runs.
+
+        `discover` is None where there is no account-location to ask (a private app).
+        """
         self.default = default
         self.pins = dict(pins)
         self.remembered = dict(remembered)
         self._discover = discover
         self._lock = threading.Lock()
         self._failures_in_a_row = 0
-        self.discovery_enabled = True
+        self.discovery_enabled = discover is not None
         self.discovered = 0
+
+    def read(self, account: str, read: t.Callable[[str], t.Iterable[T]]) -> t.Iterator[T]:
+        """Yield `read(datacentre)` for the account's datacentre.
+
+        When a datacentre remembered from an earlier run says the account is not there,
+        ask account-location again and read it where it now lives; any other "not found"
+        is the caller's to handle.
+        """
+        datacentre, how = self.route(account)
+        try:
+            yield from read(datacentre)
+        except NotFoundError:
+            if how != "remembered":
+                raise
+            moved = self.rediscover(account)
+            if not moved or moved == datacentre:
+                raise
+            LOGGER.info("account %r moved from %s to %s; reading it there", account, datacentre, moved)
+            yield from read(moved)
 
     def route(self, account: str) -> tuple[str, str]:
         """Return (datacentre, how it was chosen) for `account`."""
@@ -159,7 +184,7 @@ class AccountRouter:
         return self._try_discover(account)
 
     def _try_discover(self, account: str) -> str | None:
-        if not self.discovery_enabled:
+        if not self.discovery_enabled or self._discover is None:
             return None
         code = self._discover(account)
         with self._lock:

@@ -29,7 +29,6 @@ if t.TYPE_CHECKING:
     from tap_brightpearl.installs import Install
 
 SECRET_SETTINGS = ("developer_token", "developer_secret", "account_token", "staff_token")
-DEVELOPER_SETTINGS = ("developer_reference", "developer_token", "developer_secret")
 DEFAULT_MAX_CONCURRENCY = 16  # from bench/b1_timezones.py: see bench/RESULTS.md
 
 
@@ -247,7 +246,12 @@ class TapBrightpearl(Tap):
 
     @functools.cached_property
     def router(self) -> AccountRouter:
-        """Datacentre of each account: pins, then state from earlier runs, then discovery, then data_center."""
+        """Datacentre of each account: pins, then state from earlier runs, then discovery, then data_center.
+
+        A private app has no developer-tools access, so nothing to remember or discover.
+        """
+        if is_private_app(self.config):
+            return AccountRouter(default=self.master, pins=self.pins, remembered={}, discover=None)
         timezones = t.cast("AccountTimezonesStream", self.streams["account_timezones"])
         remembered = timezones.stream_state.get(timezones.STATE_KEY) or {}
         return AccountRouter(
@@ -256,12 +260,6 @@ class TapBrightpearl(Tap):
             remembered={k: v for k, v in remembered.items() if v in self.datacentres.codes},
             discover=timezones.discover,
         )
-
-    def route(self, account: str) -> tuple[str, str]:
-        """(datacentre, how chosen) for an account; a private app has no discovery."""
-        if is_private_app(self.config):
-            return self.pins.get(account, self.master), "pinned" if account in self.pins else "default"
-        return self.router.route(account)
 
     def account_access(self) -> list[AccountAccess]:
         """The accounts whose business data this run reads, with their credentials (cached)."""

@@ -14,7 +14,6 @@ import functools
 import logging
 import typing as t
 
-import requests
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.schema.source import StreamSchema
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
@@ -151,18 +150,7 @@ class AccountStream(BrightpearlStream):
 
     def _read_account(self, access: AccountAccess) -> t.Iterator[Batch]:
         """Runs on a worker thread: every request for one account, in its own throttle pool."""
-        code = access.accountCode
-        datacentre, how = self.bp_tap.route(code)
-        try:
-            yield from self.read(access, datacentre)
-        except NotFoundError:
-            if how != "remembered":
-                raise
-            moved = self.bp_tap.router.rediscover(code)
-            if not moved or moved == datacentre:
-                raise
-            self.logger.info("account %r moved from %s to %s; reading it there", code, datacentre, moved)
-            yield from self.read(access, moved)
+        return self.bp_tap.router.read(access.accountCode, functools.partial(self.read, access))
 
     def read(self, access: AccountAccess, datacentre: str) -> t.Iterator[Batch]:
         """Yield the account's records in batches."""
@@ -172,11 +160,6 @@ class AccountStream(BrightpearlStream):
         """GET `{datacentre}/public-api/{account}/{path}` with the account's own credentials."""
         url = f"{self.bp_tap.datacentres.url(datacentre)}/public-api/{access.accountCode}/{path}"
         return self.fetch({"accountCode": access.accountCode}, url=url, params=params, auth=access.auth)
-
-    @property
-    def authenticator(self) -> requests.auth.AuthBase:
-        """Unused: every account call passes its own authenticator."""
-        return self.bp_tap.authenticator
 
 
 class SnapshotStream(AccountStream):

@@ -178,19 +178,10 @@ class AccountTimezonesStream(DeveloperToolsStream):
             )
 
     def _read_account(self, router: AccountRouter, account: str) -> dict[str, t.Any] | Skipped:
-        datacentre, how = router.route(account)
         try:
-            return self._read_timezone(account, datacentre)
+            return next(iter(router.read(account, lambda datacentre: [self._read_timezone(account, datacentre)])))
         except NotFoundError as exc:
-            if how == "remembered":
-                moved = router.rediscover(account)
-                if moved and moved != datacentre:
-                    self.logger.info("account %r moved from %s to %s; reading it there", account, datacentre, moved)
-                    try:
-                        return self._read_timezone(account, moved)
-                    except NotFoundError as again:
-                        return Skipped(account, str(again))
-            hint = " (pinned in account_data_centers)" if how == "pinned" else ""
+            hint = " (pinned in account_data_centers)" if account in router.pins else ""
             return Skipped(account, f"{exc}{hint}")
 
     def _read_timezone(self, account: str, datacentre: str) -> dict[str, t.Any]:
@@ -203,12 +194,7 @@ class AccountTimezonesStream(DeveloperToolsStream):
         lacking = [name for name, value in fields if not isinstance(value, str) or not value]
         if lacking:  # never a record of nulls that looks like data
             raise NotFoundError(f"account-timezone answered without {' or '.join(lacking)} as text")
-        return {
-            "accountCode": account,
-            "canonicalId": canonical if isinstance(canonical, str) else None,
-            "currentUtcOffset": offset if isinstance(offset, str) else None,
-            "dataCenter": datacentre,
-        }
+        return {"accountCode": account, "canonicalId": canonical, "currentUtcOffset": offset, "dataCenter": datacentre}
 
     def discover(self, account: str) -> str | None:
         """Ask account-location on the master datacentre (no auth header needed)."""
