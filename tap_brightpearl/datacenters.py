@@ -90,6 +90,13 @@ class DatacentreTable:
         """The base URL of datacentre `code`."""
         return self._urls[self.require("datacentre", code)]
 
+    def locate(self, url: str) -> str:
+        """Name the datacentre a URL belongs to, for a message: "datacentre use1 at https://..."."""
+        code = next((c for c in self.codes if url.startswith(self._urls[c] + "/")), None)
+        if code is None:
+            return url.split("/developer-tools/")[0].split("/public-api/")[0] or "?"
+        return f"datacentre {code} at {self._urls[code]}"
+
     def learn(self, code: str, api_domain: str) -> bool:
         """Add a datacentre that account-location named but the table lacks.
 

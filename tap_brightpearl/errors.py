@@ -136,25 +136,41 @@ def _decode_typed(response: requests.Response, payload_type: t.Any) -> tuple[boo
         return False, None
 
 
-def describe_transport_failure(exc: BaseException) -> str:
-    """One line for a request that never got a readable answer: method, path (no host), cause."""
+def _transport_cause(exc: BaseException) -> str:
+    """What went wrong before any answer arrived, in words that name the setting to check."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "its TLS certificate is not trusted (see the ca_bundle setting)"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "the proxy in https_proxy could not be used"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer within request_timeout"
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return "the answer was cut short"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc).lower()
+        if "name or service" in text or "resolve" in text:
+            return "host name not found"
+        return "connection refused" if "refused" in text else "the connection was refused or reset"
+    return "the request failed"
+
+
+def describe_transport_failure(exc: BaseException, *, where: str | None = None) -> str:
+    """One line for a request that never got a readable answer.
+
+    A run names the method and path (never the host); the setup check passes `where`
+    (which datacentre, at which URL) because there the host is what needs fixing.
+    """
+    cause = f"{_transport_cause(exc)} ({type(exc).__name__})"
+    if where is not None:
+        return redact(
+            f"could not reach {where}: {cause}. Check the data_center and datacenter_urls settings "
+            "(and https_proxy if you need a proxy)"
+        )
     request = getattr(exc, "request", None)
     method = getattr(request, "method", None) or "GET"
     path = urlsplit(str(getattr(request, "url", None) or "")).path or "?"
-    if isinstance(exc, requests.exceptions.SSLError):
-        cause = "its TLS certificate is not trusted (see the ca_bundle setting)"
-    elif isinstance(exc, requests.exceptions.ProxyError):
-        cause = "the proxy in https_proxy could not be used"
-    elif isinstance(exc, requests.exceptions.Timeout):
-        cause = "no answer within request_timeout"
-    elif isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        cause = "the answer was cut short"
-    elif isinstance(exc, requests.exceptions.ConnectionError):
-        cause = "the connection was refused or reset"
-    else:
-        cause = "the request failed"
     return redact(
-        f"No usable answer from Brightpearl for {method} {path}: {cause} ({type(exc).__name__}). "
+        f"No usable answer from Brightpearl for {method} {path}: {cause}. "
         "Check the network and the https_proxy, ca_bundle and request_timeout settings; "
         "transient failures were retried max_retries times"
     )
@@ -179,9 +195,6 @@ def read_envelope(response: requests.Response, payload_type: t.Any = None) -> t.
 
     if status == requests.codes.unauthorized:
         raise AuthenticationError(describe(response, f"Brightpearl refused the credentials: {text}"), response)
-    if status == requests.codes.too_many_requests:
-        raise ThrottledError(describe(response, f"Brightpearl asked to slow down: {text}"), response,
-                             throttle_wait_seconds(response))
     if status >= requests.codes.internal_server_error:
         if any(str(e.get("code", "")).upper().startswith("CMNC") for e in errors):
             # Brightpearl answered with a coded error: the request itself is wrong.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import sys
 import typing as t
 
 import jsonschema
+import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
@@ -15,7 +17,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from tap_brightpearl.accounts import AccountAccess, is_private_app, mode_errors, private_access, public_access
 from tap_brightpearl.auth import DeveloperTokenAuthenticator
 from tap_brightpearl.datacenters import DEFAULT_DATACENTRE, AccountRouter, DatacentreConfigError, DatacentreTable
-from tap_brightpearl.errors import AuthenticationError, BrightpearlError
+from tap_brightpearl.errors import AuthenticationError, BrightpearlError, describe_transport_failure
 from tap_brightpearl.redact import register_secrets
 from tap_brightpearl.streams import ACCOUNT_STREAMS, AccountTimezonesStream, InstalledAccountsStream
 from tap_brightpearl.throttle import Throttle, make_session
@@ -23,7 +25,6 @@ from tap_brightpearl.writer import ChunkedMsgSpecWriter
 
 if t.TYPE_CHECKING:
     import click
-    import requests
 
     from tap_brightpearl.client import BrightpearlStream
     from tap_brightpearl.installs import Install
@@ -169,10 +170,8 @@ class TapBrightpearl(Tap):
                 errors.append(f"{setting}: too short to be a Brightpearl credential (value not shown)")
         start_date = self._config.get("start_date")
         if isinstance(start_date, str):  # "format" is not checked without rfc3339-validator installed
-            import datetime as _dt
-
             try:
-                _dt.datetime.fromisoformat(start_date)
+                dt.datetime.fromisoformat(start_date)
             except ValueError:
                 errors.append("start_date: not a date-time; use RFC 3339 such as 2024-01-31T00:00:00Z "
                               "(value not shown)")
@@ -280,11 +279,7 @@ class TapBrightpearl(Tap):
             cls.logger.error("%s", exc)
             sys.exit(1)
         except OSError as exc:  # requests' transport errors, after every retry: one line, not a traceback
-            import requests as _requests
-
-            from tap_brightpearl.errors import describe_transport_failure
-
-            if not isinstance(exc, _requests.exceptions.RequestException):
+            if not isinstance(exc, requests.exceptions.RequestException):
                 raise
             cls.logger.debug("Transport failure", exc_info=True)
             cls.logger.error("%s", describe_transport_failure(exc))
@@ -302,7 +297,6 @@ class TapBrightpearl(Tap):
         Retries and timeouts are capped so a wrong URL does not sit through the whole retry
         schedule, and a failure ends with one ERROR line (no traceback, no secret) and status 1.
         """
-        import requests as _requests
         from singer_sdk.tap_base import CliTestOptionValue
 
         if value != CliTestOptionValue.All.value:
@@ -324,8 +318,9 @@ class TapBrightpearl(Tap):
         except BrightpearlError as exc:
             cls.logger.error("Setup check failed: %s", exc)
             ctx.exit(1)
-        except _requests.exceptions.RequestException as exc:
-            cls.logger.error("Setup check failed: %s", tap._explain_transport_error(exc))
+        except requests.exceptions.RequestException as exc:
+            where = tap.datacentres.locate(str(getattr(exc.request, "url", "") or ""))
+            cls.logger.error("Setup check failed: %s", describe_transport_failure(exc, where=where))
             ctx.exit(1)
         cls.logger.info("Setup check passed: credentials accepted and every datacentre used answered")
         ctx.exit(0)
@@ -351,28 +346,6 @@ class TapBrightpearl(Tap):
                     f"datacentre {code} at {self.datacentres.url(code)} did not answer like Brightpearl: "
                     f"{exc}. Check datacenter_urls"
                 ) from None
-
-    def _explain_transport_error(self, exc: Exception) -> str:
-        """Say which datacentre could not be reached and which setting to check (no secrets)."""
-        import requests as _requests
-
-        request = getattr(exc, "request", None)
-        url = str(getattr(request, "url", "") or "")
-        where = next((c for c in self.datacentres.codes if url.startswith(self.datacentres.url(c) + "/")), None)
-        base = self.datacentres.url(where) if where else (url.split("/developer-tools/")[0] or "?")
-        target = f"datacentre {where} at {base}" if where else base
-        if isinstance(exc, _requests.exceptions.SSLError):
-            return (f"TLS certificate of {target} is not trusted. Set ca_bundle to a PEM file that "
-                    "trusts it (or fix datacenter_urls)")
-        if isinstance(exc, _requests.exceptions.ProxyError):
-            return f"could not connect through the proxy to {target}. Check the https_proxy setting"
-        text = str(exc).lower()
-        cause = ("timed out" if isinstance(exc, _requests.exceptions.Timeout)
-                 else "connection refused" if "refused" in text
-                 else "host name not found" if "name or service" in text or "resolve" in text
-                 else type(exc).__name__)
-        return (f"could not reach {target} ({cause}). Check the data_center and datacenter_urls "
-                "settings (and https_proxy if you need a proxy)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import resolve_proxies
 
 from tap_brightpearl.errors import is_throttle, throttle_wait_seconds
 
@@ -48,8 +49,6 @@ class Pool:
         self._inflight: dict[int, int] = {}  # ticket -> requests in flight when it was sent
         self._reset_at = 0.0
         self._resume_at = 0.0
-        self.pauses = 0
-        self.throttled = 0
 
     def _budget(self) -> int:
         if self._remaining is None:
@@ -87,7 +86,6 @@ class Pool:
                     self._reset_at = now + period
                     self._learn(max(0, int(raw) - older), ticket)
                 if is_throttle(response):
-                    self.throttled += 1
                     self._pause(max(period, 0.05), reason="HTTP 503 throttle")
                     self._remaining = None
                     self._base = max(self._base, ticket)
@@ -105,7 +103,6 @@ class Pool:
         until = time.monotonic() + seconds
         if until > self._resume_at:
             self._resume_at = until
-            self.pauses += 1
             level = logging.INFO if seconds >= _LOG_PAUSES_FROM else logging.DEBUG
             LOGGER.log(level, "Throttle pool %s: %s, pausing %.2f s", self.name, reason, seconds)
 
@@ -138,12 +135,6 @@ class Throttle:
                 pool = self._pools[key] = Pool(key)
             return pool
 
-    @property
-    def pools(self) -> dict[str, Pool]:
-        """A snapshot of the pools seen so far."""
-        with self._lock:
-            return dict(self._pools)
-
 
 class ThrottledAdapter(HTTPAdapter):
     """A requests transport that asks the pool before sending and tells it what came back."""
@@ -165,9 +156,30 @@ class ThrottledAdapter(HTTPAdapter):
             pool.release(response, ticket)
 
 
+class _Session(requests.Session):
+    """A session that works out each host's proxies once per run.
+
+    `Session.send` would otherwise scan the whole environment (HTTPS_PROXY, NO_PROXY, ...)
+    three times per request: a third of the client's CPU for 2,000 small calls.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._proxies_by_host: dict[tuple[str, str], dict[str, str]] = {}
+
+    def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
+        if "proxies" not in kwargs:
+            parts = urlsplit(request.url or "")
+            key = (parts.scheme, parts.netloc)
+            if key not in self._proxies_by_host:
+                self._proxies_by_host[key] = resolve_proxies(request, self.proxies, self.trust_env)
+            kwargs["proxies"] = self._proxies_by_host[key]
+        return super().send(request, **kwargs)
+
+
 def make_session(throttle: Throttle, *, pool_maxsize: int, user_agent: str) -> requests.Session:
     """A session whose every request goes through `throttle`."""
-    session = requests.Session()
+    session = _Session()
     adapter = ThrottledAdapter(throttle, pool_maxsize=pool_maxsize)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
