@@ -53,19 +53,21 @@ class AccountTokenAuthenticator(APIAuthenticatorBase):
     def __init__(
         self, *, developer_reference: str, app_reference: str, unsigned_account_token: str, developer_secret: str
     ) -> None:
-        """Keep the unsigned token only; Brightpearl advises signing when calling."""
+        """Keep the unsigned token only; Brightpearl advises signing when calling.
+
+        The signature is deterministic, so it is registered for masking once, here,
+        rather than on every request.
+        """
         super().__init__()
-        register_tokens(unsigned_account_token)
+        register_tokens(unsigned_account_token, sign(unsigned_account_token, developer_secret))
         self._unsigned = unsigned_account_token
         self._secret = developer_secret
         self.auth_headers = {"brightpearl-dev-ref": developer_reference, "brightpearl-app-ref": app_reference}
 
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the reference headers and a freshly signed `brightpearl-account-token`."""
-        signed = sign(self._unsigned, self._secret)
-        register_tokens(signed)
         request.headers.update(self.auth_headers)
-        request.headers["brightpearl-account-token"] = signed
+        request.headers["brightpearl-account-token"] = sign(self._unsigned, self._secret)
         return request
 
     def __repr__(self) -> str:

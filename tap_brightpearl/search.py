@@ -113,10 +113,9 @@ def search_ids(
 
     rows, meta = page(1)
     total = meta.get("resultsAvailable")
-    planned = range(1 + step, total + 1, step) if isinstance(total, int) else range(0)
-    results = [(rows, meta)]
-    if meta.get("morePagesAvailable") and planned:
-        results = itertools.chain(results, ordered_map(page, planned, workers=workers))  # type: ignore[assignment]
+    more = meta.get("morePagesAvailable") and isinstance(total, int)
+    planned = range(1 + step, total + 1, step) if more else range(0)
+    results = itertools.chain([(rows, meta)], ordered_map(page, planned, workers=workers))
     first = 1
     for rows, meta in results:
         if ids := fresh(rows):

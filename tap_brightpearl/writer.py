@@ -50,21 +50,16 @@ class ChunkedMsgSpecWriter(MsgSpecWriter):
 
     def write_message(self, message: Message) -> None:
         """Queue a RECORD line; write anything else (and all that is queued before it) now."""
-        line = self.format_message(message)
-        with self._lock:
-            self._pending += line
-            if (
-                message.type != SingerMessageType.RECORD
-                or len(self._pending) >= CHUNK_BYTES
-                or time.monotonic() - self._since >= MAX_HOLD_SECONDS
-            ):
-                self.flush()
+        self._queue(self.format_message(message), now=message.type != SingerMessageType.RECORD)
 
     def write_record_lines(self, lines: bytes | bytearray) -> None:
         """Queue whole RECORD lines already encoded (the fast record path), same chunking rules."""
+        self._queue(lines, now=False)
+
+    def _queue(self, lines: bytes | bytearray, *, now: bool) -> None:
         with self._lock:
             self._pending += lines
-            if len(self._pending) >= CHUNK_BYTES or time.monotonic() - self._since >= MAX_HOLD_SECONDS:
+            if now or len(self._pending) >= CHUNK_BYTES or time.monotonic() - self._since >= MAX_HOLD_SECONDS:
                 self.flush()
 
     def flush(self) -> None:
