@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> bool:
             overrides = {} if concurrency is None else {"max_concurrency": concurrency}
             out = where / f"{name}.jsonl"
             emu.clear_log()
-            result = run_tap(emu.tap_config(**overrides), streams={STREAM}, where=where,
-                             name=name, out=out, state=state)
+            result = run_tap(
+                emu.tap_config(**overrides), streams={STREAM}, where=where, name=name, out=out, state=state
+            )
             if count_records(out) != n:
                 raise SystemExit(f"{name}: expected {n} records, got {count_records(out)}")
             return result
@@ -61,24 +62,34 @@ def main(argv: list[str] | None = None) -> bool:
         state = final_state(where / "first.jsonl")
         fast = timed(None, "default", state)
         locations = sum("account-location" in r.path for r in emu.requests)
-        sweep = {c: timed(c, f"c{c}", state).wall for c in
-                 sorted({int(x) for x in args.sweep.split(",") if x.strip()})}
+        sweep = {c: timed(c, f"c{c}", state).wall for c in sorted({int(x) for x in args.sweep.split(",") if x.strip()})}
         slow = timed(1, "c1", state)
     floor = n * latency / default
     speedup, vs_floor = slow.wall / fast.wall, fast.wall / floor
-    print(f"B1 default max_concurrency={default}: {fast.wall:.2f} s for {n} accounts "
-          f"({locations} account-location requests, given the first run's state)")
+    print(
+        f"B1 default max_concurrency={default}: {fast.wall:.2f} s for {n} accounts "
+        f"({locations} account-location requests, given the first run's state)"
+    )
     print(f"B1 max_concurrency=1: {slow.wall:.2f} s")
     for c, wall in sweep.items():
-        print(f"B1 sweep max_concurrency={c}: {wall:.2f} s, {slow.wall / wall:.2f}x faster than 1, "
-              f"{wall / (n * latency / c):.2f}x its floor")
-    print(f"B1 first run (no state, discovery for {first_locations} accounts): {first.wall:.2f} s, "
-          f"{first.wall / (2 * floor):.2f}x its floor 2N x latency / max_concurrency (information)")
+        print(
+            f"B1 sweep max_concurrency={c}: {wall:.2f} s, {slow.wall / wall:.2f}x faster than 1, "
+            f"{wall / (n * latency / c):.2f}x its floor"
+        )
+    print(
+        f"B1 first run (no state, discovery for {first_locations} accounts): {first.wall:.2f} s, "
+        f"{first.wall / (2 * floor):.2f}x its floor 2N x latency / max_concurrency (information)"
+    )
     print(f"B1 default vs max_concurrency=1: {speedup:.2f}x faster (target >= 8x)")
-    print(f"B1 default vs floor {floor:.2f} s (N x latency / max_concurrency): {vs_floor:.2f}x "
-          "(target <= 1.25x)")
-    return verdict("B1", {">= 8x max_concurrency=1": speedup >= 8, "<= 1.25x floor": vs_floor <= 1.25,
-                          "no account-location with state": locations == 0})
+    print(f"B1 default vs floor {floor:.2f} s (N x latency / max_concurrency): {vs_floor:.2f}x (target <= 1.25x)")
+    return verdict(
+        "B1",
+        {
+            ">= 8x max_concurrency=1": speedup >= 8,
+            "<= 1.25x floor": vs_floor <= 1.25,
+            "no account-location with state": locations == 0,
+        },
+    )
 
 
 if __name__ == "__main__":

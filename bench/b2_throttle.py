@@ -25,11 +25,17 @@ def main(argv: list[str] | None = None) -> bool:
     args = parser.parse_args(argv)
     n, q, w = args.accounts, args.quota, args.window_s
     where = workdir()
-    with Emulator(n_accounts=n, seed=7, datacentres=("euw1",), throttle_quota=q,
-                  throttle_window=w, latency=args.latency_ms / 1000) as emu:
+    with Emulator(
+        n_accounts=n, seed=7, datacentres=("euw1",), throttle_quota=q, throttle_window=w, latency=args.latency_ms / 1000
+    ) as emu:
         pins = {a.accountCode: "euw1" for a in emu.accounts}
-        result = run_tap(emu.tap_config(account_data_centers=pins), streams={"account_timezones"},
-                         where=where, name="b2", out=where / "b2.jsonl")
+        result = run_tap(
+            emu.tap_config(account_data_centers=pins),
+            streams={"account_timezones"},
+            where=where,
+            name="b2",
+            out=where / "b2.jsonl",
+        )
         throttled = emu.throttled_count
         sent = len(emu.requests)
     with open(where / "b2.jsonl", "rb") as f:
@@ -37,12 +43,16 @@ def main(argv: list[str] | None = None) -> bool:
     floor = n / q * w
     after_first = max(0, throttled - 1)
     ratio = result.wall / floor
-    print(f"B2 {n} accounts, quota {q} per {w:g} s: {result.wall:.2f} s, {sent} requests, "
-          f"{records} records, {throttled} throttle 503(s) in all")
+    print(
+        f"B2 {n} accounts, quota {q} per {w:g} s: {result.wall:.2f} s, {sent} requests, "
+        f"{records} records, {throttled} throttle 503(s) in all"
+    )
     print(f"B2 503s after the first: {after_first} (target 0)")
     print(f"B2 wall vs floor {floor:.2f} s (N / Q windows): {ratio:.2f}x (target <= 1.2x)")
-    return verdict("B2", {"every account read": records == n, "no 503 after the first": after_first == 0,
-                          "<= 1.2x floor": ratio <= 1.2})
+    return verdict(
+        "B2",
+        {"every account read": records == n, "no 503 after the first": after_first == 0, "<= 1.2x floor": ratio <= 1.2},
+    )
 
 
 if __name__ == "__main__":

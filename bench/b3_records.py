@@ -54,16 +54,17 @@ def main(argv: list[str] | None = None) -> bool:
         for i in range(args.repeat):
             for name, launcher in variants.items():
                 out = where / f"{name}.jsonl"
-                result = run_tap(config, streams={STREAM}, where=where, name=f"{name}{i}",
-                                 out=out, launcher=launcher)
+                result = run_tap(config, streams={STREAM}, where=where, name=f"{name}{i}", out=out, launcher=launcher)
                 n, span, records = record_phase(out)
                 if n != args.accounts:
                     raise SystemExit(f"{name}: expected {args.accounts} records, got {n}")
                 outputs[name] = records
                 prev = best.get(name, (float("inf"), float("inf")))
                 best[name] = (min(prev[0], span), min(prev[1], result.wall))
-            loop = run([PYTHON, "-m", "bench.plain_orjson", str(where / "fast.jsonl"),
-                        str(where / "orjson.jsonl")], out=where / "orjson.time")
+            loop = run(
+                [PYTHON, "-m", "bench.plain_orjson", str(where / "fast.jsonl"), str(where / "orjson.jsonl")],
+                out=where / "orjson.time",
+            )
             seconds = float((where / "orjson.time").read_text().split()[0])
             best["orjson"] = (min(best.get("orjson", (float("inf"),))[0], seconds), loop.wall)
     n = args.accounts
@@ -71,18 +72,26 @@ def main(argv: list[str] | None = None) -> bool:
     same = outputs["fast"] == outputs["sdk"]
     vs_sdk = rate["fast"] / rate["sdk"]
     vs_orjson = rate["fast"] / rate["orjson"]
-    print(f"B3 fast path: {rate['fast']:,.0f} records/s in the record phase "
-          f"({best['fast'][0]:.2f} s), whole process {best['fast'][1]:.2f} s")
-    print(f"B3 SDK defaults: {rate['sdk']:,.0f} records/s in the record phase "
-          f"({best['sdk'][0]:.2f} s), whole process {best['sdk'][1]:.2f} s")
+    print(
+        f"B3 fast path: {rate['fast']:,.0f} records/s in the record phase "
+        f"({best['fast'][0]:.2f} s), whole process {best['fast'][1]:.2f} s"
+    )
+    print(
+        f"B3 SDK defaults: {rate['sdk']:,.0f} records/s in the record phase "
+        f"({best['sdk'][0]:.2f} s), whole process {best['sdk'][1]:.2f} s"
+    )
     print(f"B3 plain orjson loop: {rate['orjson']:,.0f} records/s ({best['orjson'][0]:.2f} s)")
     print(f"B3 records identical (parsed RECORD messages, fast vs SDK defaults): {same}")
     print(f"B3 fast / SDK defaults records/s: {vs_sdk:.2f}x (target >= 2.5x)")
     print(f"B3 fast / plain orjson loop records/s: {vs_orjson:.2f}x (target >= 0.3x)")
-    print(f"B3 SDK defaults / fast whole-process wall: {best['sdk'][1] / best['fast'][1]:.2f}x "
-          "(information: includes start-up and the list fetch)")
-    return verdict("B3", {"identical records": same, ">= 2.5x SDK defaults": vs_sdk >= 2.5,
-                          ">= 0.3x plain orjson": vs_orjson >= 0.3})
+    print(
+        f"B3 SDK defaults / fast whole-process wall: {best['sdk'][1] / best['fast'][1]:.2f}x "
+        "(information: includes start-up and the list fetch)"
+    )
+    return verdict(
+        "B3",
+        {"identical records": same, ">= 2.5x SDK defaults": vs_sdk >= 2.5, ">= 0.3x plain orjson": vs_orjson >= 0.3},
+    )
 
 
 if __name__ == "__main__":

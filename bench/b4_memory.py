@@ -37,8 +37,10 @@ def main(argv: list[str] | None = None) -> bool:
     ratio = large / (small + body)
     print(f"B4 peak RSS at {args.small:,} accounts: {small:.1f} MiB")
     print(f"B4 peak RSS at {args.large:,} accounts: {large:.1f} MiB (response body {body:.1f} MiB)")
-    print(f"B4 RSS at {args.large:,} vs (RSS at {args.small:,} + body): {ratio:.2f}x "
-          f"(target <= 1.5x, i.e. <= {budget:.1f} MiB)")
+    print(
+        f"B4 RSS at {args.large:,} vs (RSS at {args.small:,} + body): {ratio:.2f}x "
+        f"(target <= 1.5x, i.e. <= {budget:.1f} MiB)"
+    )
     return verdict("B4", {"<= 1.5x (small + body)": ratio <= 1.5})
 
 

@@ -25,15 +25,24 @@ def main(argv: list[str] | None = None) -> bool:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--orders", type=int, default=2000)
-    parser.add_argument("--latency-ms", type=float, default=150.0,
-                        help="per response; Brightpearl's own is typically 100-400 ms from outside its datacentre")
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=150.0,
+        help="per response; Brightpearl's own is typically 100-400 ms from outside its datacentre",
+    )
     parser.add_argument("--quota", type=int, default=20, help="requests per window per account pool")
     parser.add_argument("--window-s", type=float, default=2.0)
     args = parser.parse_args(argv)
     where = workdir()
-    with Emulator(n_accounts=args.accounts, seed=11, latency=args.latency_ms / 1000,
-                  throttle_quota=args.quota, throttle_window=args.window_s,
-                  orders_per_account=args.orders) as emu:
+    with Emulator(
+        n_accounts=args.accounts,
+        seed=11,
+        latency=args.latency_ms / 1000,
+        throttle_quota=args.quota,
+        throttle_window=args.window_s,
+        orders_per_account=args.orders,
+    ) as emu:
         for account in emu.accounts:  # every account enabled and present: B5 measures reading, not skipping
             account.enabled, account.gone = True, False
             data = emu.account_data(account.accountCode)  # the emulator's data and caches, built before
@@ -61,8 +70,10 @@ def main(argv: list[str] | None = None) -> bool:
         fast, fast_503, requests = timed(None, "default")
         slow, slow_503, _ = timed(1, "sequential")
     speedup = slow / fast
-    print(f"B5 {args.accounts} accounts x {args.orders} orders, {args.latency_ms:.0f} ms latency, "
-          f"quota {args.quota} per {args.window_s:g} s per account pool: {requests} account requests per run")
+    print(
+        f"B5 {args.accounts} accounts x {args.orders} orders, {args.latency_ms:.0f} ms latency, "
+        f"quota {args.quota} per {args.window_s:g} s per account pool: {requests} account requests per run"
+    )
     print(f"B5 default max_concurrency={DEFAULT_MAX_CONCURRENCY}: {fast:.2f} s, {fast_503} throttle 503s")
     print(f"B5 one account after another (max_concurrency=1): {slow:.2f} s, {slow_503} throttle 503s")
     print(f"B5 concurrent vs one after another: {speedup:.2f}x faster (target >= 10x)")

@@ -35,8 +35,7 @@ def main(source: str, out: str) -> None:
         write = f.write
         write(orjson.dumps(schema) + b"\n")
         for record in records:
-            message = {"type": "RECORD", "stream": stream, "record": record,
-                       "time_extracted": dt.datetime.now(utc)}
+            message = {"type": "RECORD", "stream": stream, "record": record, "time_extracted": dt.datetime.now(utc)}
             write(orjson.dumps(message) + b"\n")
         write(orjson.dumps(state) + b"\n")
     print(f"{time.perf_counter() - start:.6f} {len(records)}")

@@ -1,6 +1,6 @@
 """Run B1-B5 in turn and exit non-zero if any verdict is FAIL.
 
-    .venv/bin/python -m bench.run_all [--quick]    # --quick skips the two slow baselines (B1, B5)
+.venv/bin/python -m bench.run_all [--quick]    # --quick skips the two slow baselines (B1, B5)
 """
 
 from __future__ import annotations

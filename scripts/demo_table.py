@@ -38,14 +38,16 @@ def joined_rows(output: Path) -> list[tuple[str, ...]]:
     rows = []
     for acc in read_csv(output / "installed_accounts.csv"):
         zone = zones.get(acc["accountCode"], {})
-        rows.append((
-            acc["accountCode"],
-            acc["installedOn"][:19],
-            "yes" if acc.get("enabled", "").lower() == "true" else "no",
-            zone.get("canonicalId") or "-",
-            zone.get("currentUtcOffset") or "-",
-            zone.get("dataCenter") or "-",
-        ))
+        rows.append(
+            (
+                acc["accountCode"],
+                acc["installedOn"][:19],
+                "yes" if acc.get("enabled", "").lower() == "true" else "no",
+                zone.get("canonicalId") or "-",
+                zone.get("currentUtcOffset") or "-",
+                zone.get("dataCenter") or "-",
+            )
+        )
     rows.sort(key=lambda r: (r[1], r[0]))
     return rows
 

@@ -9,5 +9,6 @@ uv sync --frozen --quiet
 # Pipeline tests run the real Meltano (in its own cached venv, never the project's).
 MELTANO_BIN="$(scripts/ensure_meltano.sh)"
 export MELTANO_BIN
-uv run --frozen ruff check tap_brightpearl tests bench
+uv run --frozen ruff check tap_brightpearl tests bench orchestrate
+uv run --frozen ruff format --check --quiet tap_brightpearl tests bench orchestrate
 exec uv run --frozen pytest "$@"

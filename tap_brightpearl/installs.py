@@ -95,7 +95,8 @@ def _check_decoded(index: int, install: Install) -> Install | None:
     install.installed = sortable_utc(installed)
     if install.unsignedAccountToken is None or install.enabled is None:
         missing = " or ".join(
-            n for n, v in (("unsignedAccountToken", install.unsignedAccountToken), ("enabled", install.enabled))
+            n
+            for n, v in (("unsignedAccountToken", install.unsignedAccountToken), ("enabled", install.enabled))
             if v is None
         )
         LOGGER.warning("installed-accounts: account %r has no %s; emitting it with null", install.accountCode, missing)

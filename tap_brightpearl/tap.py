@@ -46,90 +46,130 @@ class TapBrightpearl(Tap):
 
     config_jsonschema = th.PropertiesList(
         th.Property(
-            "developer_reference", th.StringType,
+            "developer_reference",
+            th.StringType,
             description="Your Brightpearl developer reference (the developerRef in developer-tools URLs). "
             "Required, except for a private app (account_code).",
         ),
-        _secret("developer_token", "The unsigned developer token; signed at request time, never logged. "
-                "Required, except for a private app (account_code)."),
-        _secret("developer_secret", "Signs the developer token and each installed account's token. "
-                "Required, except for a private app (account_code)."),
+        _secret(
+            "developer_token",
+            "The unsigned developer token; signed at request time, never logged. "
+            "Required, except for a private app (account_code).",
+        ),
+        _secret(
+            "developer_secret",
+            "Signs the developer token and each installed account's token. "
+            "Required, except for a private app (account_code).",
+        ),
         th.Property(
-            "app_reference", th.StringType, required=True,
+            "app_reference",
+            th.StringType,
+            required=True,
             description="The app whose installed accounts are listed (and whose app reference account calls carry).",
         ),
         th.Property(
-            "data_center", th.StringType, default=DEFAULT_DATACENTRE,
+            "data_center",
+            th.StringType,
+            default=DEFAULT_DATACENTRE,
             description="Master datacentre code (installed-accounts, account-location) and the fallback "
             "datacentre for accounts whose location is unknown. Built in: euw1, use1, usw1.",
         ),
         th.Property(
-            "datacenter_urls", th.ObjectType(additional_properties=th.StringType),
+            "datacenter_urls",
+            th.ObjectType(additional_properties=th.StringType),
             description="Datacentre code -> base URL, overriding or extending the built-in table "
             "(proxies, emulators). http:// is accepted only for loopback hosts.",
         ),
         th.Property(
-            "account_data_centers", th.ObjectType(additional_properties=th.StringType),
+            "account_data_centers",
+            th.ObjectType(additional_properties=th.StringType),
             description="accountCode -> datacentre code. Pinned accounts skip account-location discovery.",
         ),
         th.Property(
-            "start_date", th.DateTimeType,
+            "start_date",
+            th.DateTimeType,
             description="Lower bound of installedOn on a first sync (no state yet).",
         ),
         th.Property(
-            "max_concurrency", th.IntegerType(minimum=1), default=DEFAULT_MAX_CONCURRENCY,
+            "max_concurrency",
+            th.IntegerType(minimum=1),
+            default=DEFAULT_MAX_CONCURRENCY,
             description="Requests in flight at once (account timezones and discovery), and accounts read at "
             "once (account data), always inside each Brightpearl throttle pool.",
         ),
         th.Property(
-            "request_timeout", th.NumberType(exclusive_minimum=0), default=60,
+            "request_timeout",
+            th.NumberType(exclusive_minimum=0),
+            default=60,
             description="Seconds to wait for one response before retrying it.",
         ),
         th.Property(
-            "https_proxy", th.StringType,
+            "https_proxy",
+            th.StringType,
             description="Proxy URL for every request (http://host:port; https:// URLs are tunnelled "
             "with CONNECT). Used for every datacentre, whatever NO_PROXY says.",
         ),
         th.Property(
-            "ca_bundle", th.StringType,
+            "ca_bundle",
+            th.StringType,
             description="Path to a PEM file of certificate authorities to trust instead of the "
             "built-in ones (a company TLS-inspecting proxy, a private endpoint). Without it, "
             "REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE is used when set.",
         ),
         th.Property(
-            "max_retries", th.IntegerType(minimum=0), default=5,
+            "max_retries",
+            th.IntegerType(minimum=0),
+            default=5,
             description="Retries of a transient failure (outage 5xx, reset, timeout, unreadable body) "
             "before the run fails. Throttle waits do not count.",
         ),
         th.Property(
-            "retry_backoff_seconds", th.NumberType(minimum=0), default=1.0,
+            "retry_backoff_seconds",
+            th.NumberType(minimum=0),
+            default=1.0,
             description="First retry wait in seconds; doubles each retry, capped at 60 s.",
         ),
         # --- account data (business data of each installed account) ---------------------------
         th.Property(
-            "account_codes", th.ArrayType(th.StringType),
+            "account_codes",
+            th.ArrayType(th.StringType),
             description="Read business data only from these installed accounts (default: every enabled one).",
         ),
         th.Property(
-            "account_code", th.StringType,
+            "account_code",
+            th.StringType,
             description="Private-app mode: the one account to read. Needs app_reference and account_token or "
             "staff_token; the developer settings are then not needed.",
         ),
-        th.Property("account_token", th.StringType, secret=True,
-                    description="Private-app mode: the account token of a system private app (sent as issued)."),
-        th.Property("staff_token", th.StringType, secret=True,
-                    description="Private-app mode: a staff token of a staff private app (sent as issued)."),
         th.Property(
-            "lookback_minutes", th.IntegerType(minimum=0), default=60,
+            "account_token",
+            th.StringType,
+            secret=True,
+            description="Private-app mode: the account token of a system private app (sent as issued).",
+        ),
+        th.Property(
+            "staff_token",
+            th.StringType,
+            secret=True,
+            description="Private-app mode: a staff token of a staff private app (sent as issued).",
+        ),
+        th.Property(
+            "lookback_minutes",
+            th.IntegerType(minimum=0),
+            default=60,
             description="Re-read this many minutes before each account's updatedOn bookmark, because "
             "Brightpearl's updatedOn is not always bumped in step with the change.",
         ),
         th.Property(
-            "shard_count", th.IntegerType(minimum=1), default=1,
+            "shard_count",
+            th.IntegerType(minimum=1),
+            default=1,
             description="Split the accounts into this many shards (by a stable hash of accountCode) ...",
         ),
         th.Property(
-            "shard_index", th.IntegerType(minimum=0), default=0,
+            "shard_index",
+            th.IntegerType(minimum=0),
+            default=0,
             description="... and read only this shard (0-based), e.g. one Airflow task per shard.",
         ),
     ).to_dict()
@@ -173,8 +213,9 @@ class TapBrightpearl(Tap):
             try:
                 dt.datetime.fromisoformat(start_date)
             except ValueError:
-                errors.append("start_date: not a date-time; use RFC 3339 such as 2024-01-31T00:00:00Z "
-                              "(value not shown)")
+                errors.append(
+                    "start_date: not a date-time; use RFC 3339 such as 2024-01-31T00:00:00Z (value not shown)"
+                )
         errors += mode_errors(self._config)
         if errors and raise_errors:
             raise ConfigValidationError("Config validation failed", errors=errors, schema=schema)

@@ -53,7 +53,8 @@ class TapRun:
     def assert_no_secrets(self, *extra: str) -> None:
         """No credential in stderr, nor in stdout outside installed_accounts records."""
         stdout_outside_records = "\n".join(
-            json.dumps(m) for m in self.messages
+            json.dumps(m)
+            for m in self.messages
             if not (m.get("type") == "RECORD" and m.get("stream") == "installed_accounts")
         )
         for secret in (*SECRETS, *extra):
@@ -82,12 +83,17 @@ def run_tap(
         (tmp_path / "catalog.json").write_text(json.dumps(catalog))
         cmd += ["--catalog", str(tmp_path / "catalog.json")]
     proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp_path,
-        env={**os.environ, **(env or {})}, check=False,
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=tmp_path,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
     messages = []
     for line in proc.stdout.splitlines():
-        if line.startswith("{\"type\""):
+        if line.startswith('{"type"'):
             messages.append(json.loads(line))
     return TapRun(proc.returncode, proc.stdout, proc.stderr, messages)
 

@@ -81,8 +81,9 @@ def test_timestamps_become_utc_and_orderRows_a_list_with_the_row_id(small, tap):
         assert record["updatedOn"].endswith("Z") and _utc(record["updatedOn"]) == _utc(original["updatedOn"])
         assert _utc(record["createdOn"]) == _utc(original["createdOn"])
         assert isinstance(record["orderRows"], list)
-        assert {row["orderRowId"]: {k: v for k, v in row.items() if k != "orderRowId"}
-                for row in record["orderRows"]} == {int(k): v for k, v in original["orderRows"].items()}
+        assert {
+            row["orderRowId"]: {k: v for k, v in row.items() if k != "orderRowId"} for row in record["orderRows"]
+        } == {int(k): v for k, v in original["orderRows"].items()}
         assert record["totalValue"] == original["totalValue"]
 
 
@@ -98,8 +99,12 @@ def test_each_account_keeps_its_own_bookmark_and_a_second_run_brings_only_change
     second = tap(small.tap_config(lookback_minutes=0), state=first.final_state)
     assert second.returncode == 0, second.stderr
     got = [(r["accountCode"], r["id"]) for r in second.records("orders")]
-    at_bookmark = {(c, o["id"]) for c in codes for o in small.account_data(c).orders
-                   if _utc(o["updatedOn"]) == _utc(_bookmark(first, "orders", c))}
+    at_bookmark = {
+        (c, o["id"])
+        for c in codes
+        for o in small.account_data(c).orders
+        if _utc(o["updatedOn"]) == _utc(_bookmark(first, "orders", c))
+    }
     expected = {(changed, small.account_data(changed).orders[0]["id"])} | {(changed, i) for i in new_ids}
     assert expected <= set(got) <= expected | at_bookmark
     assert _bookmark(second, "orders", codes[0]) == _bookmark(first, "orders", codes[0])
@@ -112,8 +117,9 @@ def test_lookback_rereads_recent_changes(small, tap):
 
 
 def test_search_pages_and_id_set_caps_hold_with_many_records(tap):
-    with Emulator(n_accounts=3, seed=4, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET,
-                  orders_per_account=1234) as emu:
+    with Emulator(
+        n_accounts=3, seed=4, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET, orders_per_account=1234
+    ) as emu:
         run = tap(emu.tap_config(account_codes=[_enabled(emu)[0]]))
         code = _enabled(emu)[0]
         ids = [r["id"] for r in run.records("orders")]
@@ -130,7 +136,8 @@ def test_snapshots_warehouses_and_account_configuration(small, tap):
     for code in _enabled(small):
         data = small.account_data(code)
         assert sorted(w["id"] for w in run.records("warehouses") if w["accountCode"] == code) == sorted(
-            w["id"] for w in data.warehouses)
+            w["id"] for w in data.warehouses
+        )
         config = next(c for c in run.records("account_configuration") if c["accountCode"] == code)
         assert config["timeZone"] == data.configuration["timeZone"]
 
@@ -144,8 +151,9 @@ def test_account_codes_narrows_the_accounts(small, tap):
 
 def test_a_failing_account_is_reported_and_the_others_complete(small, tap):
     bad = _enabled(small)[0]
-    small.add_fault(f"/public-api/{bad}/", "status", status=401, body=b'{"response": "Authorization token expired"}',
-                    times=1000)
+    small.add_fault(
+        f"/public-api/{bad}/", "status", status=401, body=b'{"response": "Authorization token expired"}', times=1000
+    )
     run = tap(small.tap_config())
     assert run.returncode == 0, run.stderr
     assert {r["accountCode"] for r in run.records("orders")} == set(_enabled(small)) - {bad}
@@ -171,9 +179,13 @@ def test_private_app_mode_reads_one_account_without_developer_tools(small, tap, 
     code = _enabled(small)[0]
     small.set_private_token(code, "private-tok-1234567890", kind=kind)
     owner = next(a for a in small.accounts if a.accountCode == code)
-    config = {"app_reference": small.app_reference, "account_code": code,
-              f"{kind}_token": "private-tok-1234567890", "datacenter_urls": small.base_urls,
-              "account_data_centers": {code: owner.datacentre}}
+    config = {
+        "app_reference": small.app_reference,
+        "account_code": code,
+        f"{kind}_token": "private-tok-1234567890",
+        "datacenter_urls": small.base_urls,
+        "account_data_centers": {code: owner.datacentre},
+    }
     run = tap(config)
     assert run.returncode == 0, run.stderr
     assert {r["accountCode"] for r in run.records("orders")} == {code}
@@ -183,8 +195,15 @@ def test_private_app_mode_reads_one_account_without_developer_tools(small, tap, 
 
 
 def test_per_account_pools_stay_under_their_quota(tap):
-    with Emulator(n_accounts=4, seed=9, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET,
-                  throttle_quota=15, throttle_window=1.0, orders_per_account=900) as emu:
+    with Emulator(
+        n_accounts=4,
+        seed=9,
+        developer_token=DEV_TOKEN,
+        developer_secret=DEV_SECRET,
+        throttle_quota=15,
+        throttle_window=1.0,
+        orders_per_account=900,
+    ) as emu:
         run = tap(emu.tap_config(max_concurrency=8))
         assert run.returncode == 0, run.stderr
         assert emu.throttled_count <= 1

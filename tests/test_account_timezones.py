@@ -45,9 +45,7 @@ def test_snapshot_covers_every_account_even_when_installed_accounts_emits_only_n
     new = emulator.add_installs(3)
     second = tap(emulator.tap_config(), state=first.final_state)
     assert len(second.records("installed_accounts")) < len(emulator.accounts)
-    assert {r["accountCode"] for r in second.records("account_timezones")} == {
-        a.accountCode for a in emulator.accounts
-    }
+    assert {r["accountCode"] for r in second.records("account_timezones")} == {a.accountCode for a in emulator.accounts}
     assert {a.accountCode for a in new} <= {r["accountCode"] for r in second.records("account_timezones")}
 
 
@@ -70,8 +68,9 @@ def test_pinned_accounts_skip_discovery(emulator, tap):
 
 
 def test_without_discovery_accounts_fall_back_to_data_center(tap):
-    with Emulator(n_accounts=12, seed=11, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET,
-                  account_location=False) as emu:
+    with Emulator(
+        n_accounts=12, seed=11, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET, account_location=False
+    ) as emu:
         on_use1 = [a for a in emu.accounts if a.datacentre == "use1"]
         run = tap(emu.tap_config(data_center="use1", max_concurrency=2))
         assert run.returncode == 0, run.stderr

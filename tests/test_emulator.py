@@ -77,9 +77,7 @@ def test_installed_accounts_ok_and_shuffled(emu: Emulator) -> None:
     assert r.headers["Content-Type"] == "application/json;charset=UTF-8"
     assert r.headers["Ruid"] and "brightpearl-requests-remaining" in r.headers
     rows = r.json()["response"]
-    assert {tuple(sorted(row)) for row in rows} == {
-        ("accountCode", "enabled", "installedOn", "unsignedAccountToken")
-    }
+    assert {tuple(sorted(row)) for row in rows} == {("accountCode", "enabled", "installedOn", "unsignedAccountToken")}
     codes = [row["accountCode"] for row in rows]
     assert sorted(codes) == sorted(a.accountCode for a in emu.accounts)
     assert codes != [a.accountCode for a in emu.accounts]  # not in installedOn order
@@ -105,9 +103,7 @@ def test_timezone_only_on_own_datacentre(emu: Emulator) -> None:
     acct = next(a for a in emu.accounts if a.datacentre == "use1")
     ok = requests.get(tz_url(emu, "use1", acct.accountCode), headers=dev_headers(emu))
     assert ok.status_code == 200
-    assert ok.json() == {
-        "response": {"canonicalId": acct.canonicalId, "currentUtcOffset": acct.currentUtcOffset}
-    }
+    assert ok.json() == {"response": {"canonicalId": acct.canonicalId, "currentUtcOffset": acct.currentUtcOffset}}
     wrong = requests.get(tz_url(emu, "euw1", acct.accountCode), headers=dev_headers(emu))
     assert wrong.status_code == 404 and wrong.json()["errors"][0]["code"] == "CMNC-404"
     emu.move_account(acct.accountCode, "euw1")
@@ -251,11 +247,7 @@ def test_large_listing_and_concurrency() -> None:
         t0 = time.monotonic()
         with ThreadPoolExecutor(50) as pool:
             codes = [a.accountCode for a in e.accounts[:50]]
-            results = list(
-                pool.map(
-                    lambda c: requests.get(loc_url(e, "euw1", c), timeout=10).status_code, codes
-                )
-            )
+            results = list(pool.map(lambda c: requests.get(loc_url(e, "euw1", c), timeout=10).status_code, codes))
         assert results == [200] * 50
         assert time.monotonic() - t0 < 2.0  # latency overlaps across threads
         r = requests.get(installed_url(e), headers=dev_headers(e), timeout=10)

@@ -36,7 +36,7 @@ WINDOW = 12
 
 
 def secret_pieces() -> set[str]:
-    return {s[i:i + WINDOW] for s in SECRETS for i in range(len(s) - WINDOW + 1)}
+    return {s[i : i + WINDOW] for s in SECRETS for i in range(len(s) - WINDOW + 1)}
 
 
 PIECES = secret_pieces()
@@ -54,13 +54,30 @@ def with_secrets(text_strategy=FILLER):
 
 # --- parse_installs -------------------------------------------------------------------------------
 
-OFFSETS = st.builds(dt.timezone, st.timedeltas(min_value=dt.timedelta(hours=-23, minutes=-59),
-                                               max_value=dt.timedelta(hours=23, minutes=59)))
+OFFSETS = st.builds(
+    dt.timezone,
+    st.timedeltas(min_value=dt.timedelta(hours=-23, minutes=-59), max_value=dt.timedelta(hours=23, minutes=59)),
+)
 DATETIMES = st.datetimes(timezones=st.one_of(st.none(), OFFSETS))
 BAD_DATES = st.one_of(
-    st.none(), st.integers(), st.floats(allow_nan=True), st.booleans(), st.lists(st.integers(), max_size=2),
-    st.sampled_from(["", "yesterday", "2021-13-01T00:00:00Z", "2021-02-30T00:00:00Z", "0001-01-01T00:00:00+05:00",
-                     "9999-12-31T23:59:59-05:00", "2021-01-01T25:00:00Z", "T", "Z"]),
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.sampled_from(
+        [
+            "",
+            "yesterday",
+            "2021-13-01T00:00:00Z",
+            "2021-02-30T00:00:00Z",
+            "0001-01-01T00:00:00+05:00",
+            "9999-12-31T23:59:59-05:00",
+            "2021-01-01T25:00:00Z",
+            "T",
+            "Z",
+        ]
+    ),
 )
 CODES = st.one_of(st.sampled_from(["acme", "globex", "initech", "a/b", "ü", " spaced "]), st.text(max_size=8))
 ANY_JSON = st.recursive(
@@ -131,8 +148,9 @@ def test_parse_installs_gives_valid_sorted_unique_installs_or_a_fatal_error(payl
         assert record["installedOn"].endswith("Z") and parse_utc(record["installedOn"]) is not None
         newest = max(parse_utc(e["installedOn"]) for e in valid if e["accountCode"] == install.accountCode)
         assert install.installedOn == newest, "a duplicate keeps its newest installation"
-        source = next(e for e in valid if e["accountCode"] == install.accountCode
-                      and parse_utc(e["installedOn"]) == newest)
+        source = next(
+            e for e in valid if e["accountCode"] == install.accountCode and parse_utc(e["installedOn"]) == newest
+        )
         assert record["unsignedAccountToken"] == source.get("unsignedAccountToken")
         assert record["enabled"] == source.get("enabled")
         assert abs(parse_utc(record["installedOn"]) - install.installedOn) < dt.timedelta(milliseconds=1)
@@ -155,13 +173,22 @@ class _Capture(logging.Handler):
 
 # --- read_envelope --------------------------------------------------------------------------------
 
-STATUSES = st.one_of(st.sampled_from([200, 200, 200, 201, 204, 301, 302, 400, 401, 403, 404, 409, 429,
-                                      500, 502, 503, 504]), st.integers(100, 599))
-ERROR_LISTS = st.lists(st.one_of(
-    st.fixed_dictionaries({"code": st.one_of(st.sampled_from(["CMNC-018", "CMNC-404", "cmnc-1", "APP-1"]),
-                                             ANY_JSON),
-                           "message": with_secrets()}),
-    ANY_JSON), max_size=3)
+STATUSES = st.one_of(
+    st.sampled_from([200, 200, 200, 201, 204, 301, 302, 400, 401, 403, 404, 409, 429, 500, 502, 503, 504]),
+    st.integers(100, 599),
+)
+ERROR_LISTS = st.lists(
+    st.one_of(
+        st.fixed_dictionaries(
+            {
+                "code": st.one_of(st.sampled_from(["CMNC-018", "CMNC-404", "cmnc-1", "APP-1"]), ANY_JSON),
+                "message": with_secrets(),
+            }
+        ),
+        ANY_JSON,
+    ),
+    max_size=3,
+)
 ENVELOPES = st.one_of(
     st.fixed_dictionaries({"response": st.one_of(ANY_JSON, with_secrets())}),
     st.fixed_dictionaries({"errors": ERROR_LISTS}),
@@ -173,14 +200,17 @@ ENVELOPES = st.one_of(
 BODIES = st.one_of(
     ENVELOPES.map(lambda v: json.dumps(v).encode()),
     ENVELOPES.map(lambda v: json.dumps(v).encode()).flatmap(
-        lambda b: st.integers(0, max(0, len(b) - 1)).map(lambda n: b[:n])),  # truncated JSON
+        lambda b: st.integers(0, max(0, len(b) - 1)).map(lambda n: b[:n])
+    ),  # truncated JSON
     with_secrets().map(lambda s: f"<html><body>{s}</body></html>".encode()),
     st.binary(max_size=200),
     st.just(b"[" * 50_000),  # deep nesting: RecursionError inside the JSON parser
     st.just(b'{"response":"' + b"\xff\xfe" * 10 + b'"}'),
 )
-HEADER_VALUES = st.one_of(st.sampled_from(["100", "0", "-5", "inf", "nan", "1e308", "", "soon"]),
-                          st.text(alphabet="0123456789.-e", max_size=6))
+HEADER_VALUES = st.one_of(
+    st.sampled_from(["100", "0", "-5", "inf", "nan", "1e308", "", "soon"]),
+    st.text(alphabet="0123456789.-e", max_size=6),
+)
 
 
 @st.composite
@@ -188,8 +218,11 @@ def responses(draw):
     response = requests.Response()
     response.status_code = draw(STATUSES)
     response._content = draw(BODIES)
-    response.headers["Content-Type"] = draw(st.sampled_from(
-        ["application/json;charset=UTF-8", "text/html", "application/json; charset=nonsense", "text/plain"]))
+    response.headers["Content-Type"] = draw(
+        st.sampled_from(
+            ["application/json;charset=UTF-8", "text/html", "application/json; charset=nonsense", "text/plain"]
+        )
+    )
     if draw(st.booleans()):
         response.headers["Ruid"] = draw(st.sampled_from(["4f1c2e", "", "r" * 40]))
     if draw(st.booleans()):

@@ -60,8 +60,9 @@ class Run:
             cmd += ["--state", str(path)]
         self.stderr_path = setup["dir"] / f"stderr{n}.txt"
         self._stderr = self.stderr_path.open("wb")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self._stderr,
-                                     env={**os.environ, **DEBUG}, cwd=setup["dir"])
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=self._stderr, env={**os.environ, **DEBUG}, cwd=setup["dir"]
+        )
         self.messages: list[dict[str, Any]] = []
 
     def read(self, *, until_records: int | None = None) -> None:
@@ -87,8 +88,9 @@ class Run:
 
     @property
     def records(self) -> list[tuple[str, str]]:
-        return [(m["record"]["installedOn"], m["record"]["accountCode"]) for m in self.messages
-                if m["type"] == "RECORD"]
+        return [
+            (m["record"]["installedOn"], m["record"]["accountCode"]) for m in self.messages if m["type"] == "RECORD"
+        ]
 
     @property
     def states(self) -> list[dict[str, Any]]:
@@ -161,8 +163,10 @@ def test_sigkill_at_random_points_then_resume_loses_nothing(big, setup):
     assert _bookmark(state) == expected[-1][0]
     assert max(states_per_run) >= 3, "a long run must emit intermediate STATEs to resume from"
     assert cut_short >= KILLS // 2, "most kills must land mid-run"
-    print(f"kills cut {cut_short} runs short; STATEs per run {states_per_run}; "
-          f"{sum(union.values()) - len(union)} records re-sent at resume boundaries")
+    print(
+        f"kills cut {cut_short} runs short; STATEs per run {states_per_run}; "
+        f"{sum(union.values()) - len(union)} records re-sent at resume boundaries"
+    )
 
 
 def _last_state_is_true(run: Run, expected: list[tuple[str, str]]) -> str:
@@ -173,11 +177,13 @@ def _last_state_is_true(run: Run, expected: list[tuple[str, str]]) -> str:
     last = max(i for i, m in enumerate(run.messages) if m["type"] == "STATE")
     mark = _bookmark(run.messages[last]["value"])
     assert mark is not None
-    before = {(m["record"]["installedOn"], m["record"]["accountCode"]) for m in run.messages[:last]
-              if m["type"] == "RECORD"}
+    before = {
+        (m["record"]["installedOn"], m["record"]["accountCode"]) for m in run.messages[:last] if m["type"] == "RECORD"
+    }
     assert all(k in before for k in expected if k[0] < mark), "the STATE vouches for records never written"
-    after = [(m["record"]["installedOn"], m["record"]["accountCode"]) for m in run.messages[last:]
-             if m["type"] == "RECORD"]
+    after = [
+        (m["record"]["installedOn"], m["record"]["accountCode"]) for m in run.messages[last:] if m["type"] == "RECORD"
+    ]
     assert all(k[0] >= mark for k in after), "records after the last STATE must be re-sent on resume"
     return mark
 

@@ -23,8 +23,16 @@ from tests.emulator import Emulator
 from tests.support.proxy import Proxy
 
 FAST_SECONDS = 15  # a refused certificate must not sit through retries (5 retries = 30+ s)
-NO_ENV_PROXY = {"HTTPS_PROXY": "", "https_proxy": "", "HTTP_PROXY": "", "http_proxy": "",
-                "ALL_PROXY": "", "all_proxy": "", "NO_PROXY": "", "no_proxy": ""}
+NO_ENV_PROXY = {
+    "HTTPS_PROXY": "",
+    "https_proxy": "",
+    "HTTP_PROXY": "",
+    "http_proxy": "",
+    "ALL_PROXY": "",
+    "all_proxy": "",
+    "NO_PROXY": "",
+    "no_proxy": "",
+}
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +116,7 @@ def test_setup_check_without_ca_bundle_names_the_setting(tap: Any, tls_emu: Emul
     run.assert_no_secrets()
 
 
-def test_https_proxy_tunnels_every_tls_request(
-    tap: Any, tls_emu: Emulator, ca_bundle: Path, proxy: Proxy
-) -> None:
+def test_https_proxy_tunnels_every_tls_request(tap: Any, tls_emu: Emulator, ca_bundle: Path, proxy: Proxy) -> None:
     # NO_PROXY exempts loopback here: the explicit setting must win anyway.
     env = {**NO_ENV_PROXY, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     run = tap(tls_emu.tap_config(ca_bundle=str(ca_bundle), https_proxy=proxy.url), env=env)

@@ -53,8 +53,16 @@ def test_about_lists_every_setting_from_the_installed_wheel(installed: Path, tmp
     about = json.loads(run([str(installed / "tap-brightpearl"), "--about", "--format", "json"], cwd=tmp_path).stdout)
     assert about["name"] == "tap-brightpearl"
     settings = about["settings"]["properties"]
-    for name in ("developer_reference", "developer_token", "developer_secret", "app_reference",
-                 "data_center", "datacenter_urls", "https_proxy", "ca_bundle"):
+    for name in (
+        "developer_reference",
+        "developer_token",
+        "developer_secret",
+        "app_reference",
+        "data_center",
+        "datacenter_urls",
+        "https_proxy",
+        "ca_bundle",
+    ):
         assert name in settings
     assert settings["developer_token"].get("secret") is True
     assert settings["developer_secret"].get("secret") is True
@@ -63,10 +71,16 @@ def test_about_lists_every_setting_from_the_installed_wheel(installed: Path, tmp
 
 def test_discover_describes_the_streams_from_outside_the_repo(installed: Path, tmp_path: Path) -> None:
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({
-        "developer_reference": "devref", "developer_token": "tok-packaging-0000",
-        "developer_secret": "sec-packaging-0000", "app_reference": "devref_app",
-    }))
+    config.write_text(
+        json.dumps(
+            {
+                "developer_reference": "devref",
+                "developer_token": "tok-packaging-0000",
+                "developer_secret": "sec-packaging-0000",
+                "app_reference": "devref_app",
+            }
+        )
+    )
     proc = run([str(installed / "tap-brightpearl"), "--config", str(config), "--discover"], cwd=tmp_path)
     catalog = json.loads(proc.stdout)
     streams = {s["tap_stream_id"]: s for s in catalog["streams"]}

@@ -12,8 +12,12 @@ def _listing(emu):
 
 
 def test_coded_500_fails_at_once_with_code_message_status_path_and_ruid(emulator, tap):
-    emulator.add_fault("installed-accounts", "body", status=500,
-                       body=b'{"errors":[{"code":"CMNC-018","message":"Invalid filter value"}]}')
+    emulator.add_fault(
+        "installed-accounts",
+        "body",
+        status=500,
+        body=b'{"errors":[{"code":"CMNC-018","message":"Invalid filter value"}]}',
+    )
     run = tap(emulator.tap_config(**FAST))
     assert run.returncode == 1
     line = next(line for line in run.stderr.splitlines() if "CMNC-018" in line)
@@ -25,8 +29,9 @@ def test_coded_500_fails_at_once_with_code_message_status_path_and_ruid(emulator
 
 
 def test_errors_envelope_on_200_is_a_failure_not_an_empty_list(emulator, tap):
-    emulator.add_fault("installed-accounts", "body", status=200,
-                       body=b'{"errors":[{"code":"CMNC-404","message":"No app"}]}')
+    emulator.add_fault(
+        "installed-accounts", "body", status=200, body=b'{"errors":[{"code":"CMNC-404","message":"No app"}]}'
+    )
     run = tap(emulator.tap_config(**FAST))
     assert run.returncode == 1 and "CMNC-404" in run.stderr
 
@@ -50,8 +55,13 @@ def test_retry_budget_ends_in_a_clear_failure(emulator, tap):
 
 
 def test_4xx_is_never_retried(emulator, tap):
-    emulator.add_fault("installed-accounts", "body", status=400,
-                       body=b'{"errors":[{"code":"CMNC-400","message":"Bad request"}]}', times=5)
+    emulator.add_fault(
+        "installed-accounts",
+        "body",
+        status=400,
+        body=b'{"errors":[{"code":"CMNC-400","message":"Bad request"}]}',
+        times=5,
+    )
     run = tap(emulator.tap_config(**FAST))
     assert run.returncode == 1 and len(_listing(emulator)) == 1
 

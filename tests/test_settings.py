@@ -10,14 +10,23 @@ import pytest
 from tests.conftest import DEV_SECRET, DEV_TOKEN, TAP
 
 CONTRACT = {
-    "developer_reference", "developer_token", "developer_secret", "app_reference", "data_center",
-    "datacenter_urls", "account_data_centers", "start_date", "max_concurrency", "request_timeout",
+    "developer_reference",
+    "developer_token",
+    "developer_secret",
+    "app_reference",
+    "data_center",
+    "datacenter_urls",
+    "account_data_centers",
+    "start_date",
+    "max_concurrency",
+    "request_timeout",
 }
 
 
 def test_about_lists_every_contract_setting_with_secrets_flagged():
-    about = json.loads(subprocess.run([TAP, "--about", "--format", "json"], capture_output=True,
-                                      text=True, check=True).stdout)
+    about = json.loads(
+        subprocess.run([TAP, "--about", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    )
     settings = about["settings"]["properties"]
     assert set(settings) >= CONTRACT
     secrets = {"developer_token", "developer_secret", "account_token", "staff_token"}
@@ -32,8 +41,12 @@ def test_about_lists_every_contract_setting_with_secrets_flagged():
 
 
 def _base(**overrides):
-    config = {"developer_reference": "devref", "developer_token": DEV_TOKEN,
-              "developer_secret": DEV_SECRET, "app_reference": "app"}
+    config = {
+        "developer_reference": "devref",
+        "developer_token": DEV_TOKEN,
+        "developer_secret": DEV_SECRET,
+        "app_reference": "app",
+    }
     config.update(overrides)
     return config
 

@@ -111,8 +111,7 @@ def _run_cli(config, catalog, *launcher):
     where = Path(tempfile.mkdtemp(prefix="bp-throughput-"))
     (where / "config.json").write_text(json.dumps(config))
     (where / "catalog.json").write_text(json.dumps(catalog))
-    argv = [*(launcher or [TAP]), "--config", str(where / "config.json"),
-            "--catalog", str(where / "catalog.json")]
+    argv = [*(launcher or [TAP]), "--config", str(where / "config.json"), "--catalog", str(where / "catalog.json")]
     proc = subprocess.run(argv, capture_output=True, cwd=REPO, timeout=180, check=False)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     assert proc.stdout.endswith(b"\n")

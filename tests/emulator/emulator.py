@@ -254,9 +254,7 @@ class Emulator:
         delay: float = 0.0,
     ) -> None:
         """Make the next ``times`` matching requests misbehave (see faults.py for kinds)."""
-        self._faults.add(
-            Fault(path_contains, kind, times, status, body, headers, datacentre, delay)
-        )
+        self._faults.add(Fault(path_contains, kind, times, status, body, headers, datacentre, delay))
 
     def clear_faults(self) -> None:
         """Drop pending faults."""
@@ -271,9 +269,7 @@ class Emulator:
         """Number of throttle 503s sent (quota rejections plus injected "throttle" faults)."""
         return self._throttled
 
-    def record(
-        self, method: str, path: str, dc: str, auth: str, headers: dict[str, str], at: float
-    ) -> RequestLogEntry:
+    def record(self, method: str, path: str, dc: str, auth: str, headers: dict[str, str], at: float) -> RequestLogEntry:
         """Append a log entry at arrival (status filled in before the reply is written)."""
         entry = RequestLogEntry(method, path, dc, 0, auth, headers, at)
         with self._lock:

@@ -13,9 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 
 UNLIMITED_REMAINING = 200
-THROTTLE_BODY = (
-    b'{"response": "You have sent too many requests. Please wait before sending another request"}'
-)
+THROTTLE_BODY = b'{"response": "You have sent too many requests. Please wait before sending another request"}'
 
 
 @dataclass(frozen=True)

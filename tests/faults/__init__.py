@@ -26,8 +26,7 @@ def account_tokens(emu: Any) -> set[str]:
 def outside_installed_accounts(messages: list[dict[str, Any]]) -> str:
     """stdout as JSON text, minus installed_accounts RECORDs (the only place a token may appear)."""
     return "\n".join(
-        json.dumps(m) for m in messages
-        if not (m.get("type") == "RECORD" and m.get("stream") == "installed_accounts")
+        json.dumps(m) for m in messages if not (m.get("type") == "RECORD" and m.get("stream") == "installed_accounts")
     )
 
 
@@ -61,8 +60,9 @@ def catalog_selecting(config: dict[str, Any], tmp_path: Path, *streams: str) -> 
     """The tap's own discovered catalog with only `streams` selected."""
     path = tmp_path / "discover-config.json"
     path.write_text(json.dumps(config))
-    out = subprocess.run([TAP, "--config", str(path), "--discover"], capture_output=True, text=True,
-                         check=True, timeout=60).stdout
+    out = subprocess.run(
+        [TAP, "--config", str(path), "--discover"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     catalog = json.loads(out)
     for stream in catalog["streams"]:
         for entry in stream["metadata"]:

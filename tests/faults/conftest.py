@@ -17,8 +17,13 @@ DEVELOPER_TOOLS = ("installed_accounts", "account_timezones")
 def devtools_catalog(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The tap's catalog with only the developer-tools streams selected (account-data streams are
     other issues' business and would only slow these runs down)."""
-    config = {"developer_reference": "devref", "developer_token": DEV_TOKEN, "developer_secret": DEV_SECRET,
-              "app_reference": "devref_app", "datacenter_urls": {"euw1": "http://127.0.0.1:9"}}
+    config = {
+        "developer_reference": "devref",
+        "developer_token": DEV_TOKEN,
+        "developer_secret": DEV_SECRET,
+        "app_reference": "devref_app",
+        "datacenter_urls": {"euw1": "http://127.0.0.1:9"},
+    }
     return catalog_selecting(config, Path(tmp_path_factory.mktemp("catalog")), *DEVELOPER_TOOLS)
 
 

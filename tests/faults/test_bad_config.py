@@ -12,22 +12,38 @@ from tests.faults import DEBUG, assert_clean_text
 
 
 def _config(**overrides):
-    config = {"developer_reference": "devref", "developer_token": DEV_TOKEN, "developer_secret": DEV_SECRET,
-              "app_reference": "app", "datacenter_urls": {"euw1": "http://127.0.0.1:9"}}
+    config = {
+        "developer_reference": "devref",
+        "developer_token": DEV_TOKEN,
+        "developer_secret": DEV_SECRET,
+        "app_reference": "app",
+        "datacenter_urls": {"euw1": "http://127.0.0.1:9"},
+    }
     config.update(overrides)
     return {k: v for k, v in config.items() if v is not None}
 
 
-@pytest.mark.parametrize(("overrides", "named"), [
-    ({"data_center": DEV_SECRET}, "data_center"),
-    ({"datacenter_urls": {"euw1": f"https://{DEV_TOKEN}.example.com:port"}}, "datacenter_urls['euw1']"),
-    ({"start_date": DEV_SECRET}, "start_date"),
-    ({"start_date": "2021-02-30T00:00:00Z"}, "start_date"),
-    ({"developer_token": 123456789}, "developer_token"),
-    ({"developer_token": None}, "developer_token"),
-    ({"max_retries": -1}, "max_retries"),
-], ids=["secret-as-data_center", "token-in-bad-url", "secret-as-start_date", "impossible-start_date",
-        "int-token", "missing-token", "negative-retries"])
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"data_center": DEV_SECRET}, "data_center"),
+        ({"datacenter_urls": {"euw1": f"https://{DEV_TOKEN}.example.com:port"}}, "datacenter_urls['euw1']"),
+        ({"start_date": DEV_SECRET}, "start_date"),
+        ({"start_date": "2021-02-30T00:00:00Z"}, "start_date"),
+        ({"developer_token": 123456789}, "developer_token"),
+        ({"developer_token": None}, "developer_token"),
+        ({"max_retries": -1}, "max_retries"),
+    ],
+    ids=[
+        "secret-as-data_center",
+        "token-in-bad-url",
+        "secret-as-start_date",
+        "impossible-start_date",
+        "int-token",
+        "missing-token",
+        "negative-retries",
+    ],
+)
 def test_bad_setting_stops_at_start_up_naming_it_without_echoing_a_secret(tap, overrides, named):
     run = tap(_config(**overrides), env=DEBUG)
     assert run.returncode == 1

@@ -55,12 +55,16 @@ def test_bad_entries_are_skipped_by_name_and_the_good_ones_are_exact(emulator, d
     assert {r["accountCode"] for r in run.records("account_timezones")} == set(expected)
 
 
-@pytest.mark.parametrize(("body", "words"), [
-    (b'{"response":null}', "installed-accounts answered null instead of a list"),
-    (b'{"response":{"accounts":[]}}', "installed-accounts answered dict instead of a list"),
-    (b'{"response":"OK"}', "installed-accounts answered str instead of a list"),
-    (b'{"accounts":[]}', "reply has no 'response' member"),
-], ids=["null", "object", "string", "no-envelope"])
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b'{"response":null}', "installed-accounts answered null instead of a list"),
+        (b'{"response":{"accounts":[]}}', "installed-accounts answered dict instead of a list"),
+        (b'{"response":"OK"}', "installed-accounts answered str instead of a list"),
+        (b'{"accounts":[]}', "reply has no 'response' member"),
+    ],
+    ids=["null", "object", "string", "no-envelope"],
+)
 def test_not_a_list_is_a_clear_failure_never_zero_accounts(emulator, debug_tap, body, words):
     emulator.add_fault(LISTING, "body", body=body)
     run = debug_tap(emulator, emulator.tap_config(**FAST))
@@ -72,8 +76,14 @@ def test_not_a_list_is_a_clear_failure_never_zero_accounts(emulator, debug_tap, 
 
 
 def test_an_empty_list_is_zero_accounts_and_keeps_the_bookmark(emulator, debug_tap):
-    state = {"bookmarks": {"installed_accounts": {"replication_key": "installedOn",
-                                                  "replication_key_value": "2023-05-06T07:08:09.000Z"}}}
+    state = {
+        "bookmarks": {
+            "installed_accounts": {
+                "replication_key": "installedOn",
+                "replication_key_value": "2023-05-06T07:08:09.000Z",
+            }
+        }
+    }
     emulator.add_fault(LISTING, "body", body=_body([]))
     run = debug_tap(emulator, emulator.tap_config(**FAST), state=state)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -101,8 +111,15 @@ def test_duplicate_accountCodes_keep_the_newest_installation_once(emulator, debu
 def test_a_very_large_list_with_noise_comes_out_whole_sorted_and_unique(emulator, debug_tap, devtools_catalog):
     n = 50_000
     rng = random.Random(11)
-    entries = [{"accountCode": f"acct{i:06d}", "installedOn": f"2021-{1 + i % 12:02d}-{1 + i % 28:02d}T00:00:00.000Z",
-                "unsignedAccountToken": f"tok{i}", "enabled": i % 7 != 0} for i in range(n)]
+    entries = [
+        {
+            "accountCode": f"acct{i:06d}",
+            "installedOn": f"2021-{1 + i % 12:02d}-{1 + i % 28:02d}T00:00:00.000Z",
+            "unsignedAccountToken": f"tok{i}",
+            "enabled": i % 7 != 0,
+        }
+        for i in range(n)
+    ]
     entries += [dict(rng.choice(entries)) for _ in range(50)]  # exact duplicates
     entries += [{"accountCode": f"broken{i}", "installedOn": "not a date"} for i in range(20)]
     rng.shuffle(entries)
@@ -118,17 +135,21 @@ def test_a_very_large_list_with_noise_comes_out_whole_sorted_and_unique(emulator
 
 
 def test_bad_timezone_answers_skip_that_account_by_name(emulator, debug_tap):
-    bodies = [b'{"response":[]}', b'{"response":"Europe/London"}', b'{"response":null}',
-              b'{"response":{"canonicalId":"Europe/London"}}',
-              b'{"response":{"canonicalId":5,"currentUtcOffset":"+01:00"}}',
-              b'{"response":{"canonicalId":"","currentUtcOffset":"+01:00"}}']
+    bodies = [
+        b'{"response":[]}',
+        b'{"response":"Europe/London"}',
+        b'{"response":null}',
+        b'{"response":{"canonicalId":"Europe/London"}}',
+        b'{"response":{"canonicalId":5,"currentUtcOffset":"+01:00"}}',
+        b'{"response":{"canonicalId":"","currentUtcOffset":"+01:00"}}',
+    ]
     victims = emulator.accounts[: len(bodies)]
     for account, body in zip(victims, bodies, strict=True):
         emulator.add_fault(f"account-timezone/{account.accountCode}", "body", body=body)
     run = debug_tap(emulator, emulator.tap_config(**FAST))
     assert run.returncode == 0, run.stderr[-3000:]
     records = {r["accountCode"]: r for r in run.records("account_timezones")}
-    assert set(records) == {a.accountCode for a in emulator.accounts[len(bodies):]}
+    assert set(records) == {a.accountCode for a in emulator.accounts[len(bodies) :]}
     assert all(r["canonicalId"] and r["currentUtcOffset"] for r in records.values()), "no record of nulls"
     for account in victims:
         assert len([w for w in run.warnings() if f"skipping account '{account.accountCode}'" in w]) == 1
@@ -139,8 +160,11 @@ def test_a_nonsense_account_location_answer_falls_back_to_data_center(emulator, 
     home = next(a for a in emulator.accounts if a.datacentre == "euw1")
     away = next(a for a in emulator.accounts if a.datacentre == "use1")
     emulator.add_fault(f"account-location/{home.accountCode}", "body", body=b'{"response":[]}')
-    emulator.add_fault(f"account-location/{away.accountCode}", "body",
-                       body=b'{"response":{"datacentreCode":"zz9","apiDomain":"user:pw@evil.example"}}')
+    emulator.add_fault(
+        f"account-location/{away.accountCode}",
+        "body",
+        body=b'{"response":{"datacentreCode":"zz9","apiDomain":"user:pw@evil.example"}}',
+    )
     run = debug_tap(emulator, emulator.tap_config(**FAST))
     assert run.returncode == 0, run.stderr[-3000:]
     records = {r["accountCode"]: r for r in run.records("account_timezones")}

@@ -19,8 +19,13 @@ SETTINGS_NAMED = ("developer_reference", "developer_token", "developer_secret")
 # (id, path, status, body, words the last line must hold)
 FATAL = [
     ("401-listing", "/installed-accounts/", 401, NOT_AUTHENTICATED, (*SETTINGS_NAMED, "HTTP 401")),
-    ("401-timezone", "/account-timezone/", 401, b'{"response":"Authorization token expired"}',
-     (*SETTINGS_NAMED, "HTTP 401", "token expired")),
+    (
+        "401-timezone",
+        "/account-timezone/",
+        401,
+        b'{"response":"Authorization token expired"}',
+        (*SETTINGS_NAMED, "HTTP 401", "token expired"),
+    ),
     ("cmnc-500-listing", "/installed-accounts/", 500, CMNC_018, ("CMNC-018", "Invalid filter value", "HTTP 500")),
     ("cmnc-500-timezone", "/account-timezone/", 500, CMNC_018, ("CMNC-018", "Invalid filter value", "HTTP 500")),
     ("400-timezone", "/account-timezone/", 400, CMNC_400, ("CMNC-400", "HTTP 400")),
@@ -44,8 +49,11 @@ def test_fatal_fault_stops_the_run_at_once_with_a_clear_line(emulator, debug_tap
     assert run.records("account_timezones") == []
 
 
-@pytest.mark.parametrize(("status", "body"), [(401, NOT_AUTHENTICATED), (500, CMNC_018), (502, b"")],
-                         ids=["401", "cmnc-500", "502-past-budget"])
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(401, NOT_AUTHENTICATED), (500, CMNC_018), (502, b"")],
+    ids=["401", "cmnc-500", "502-past-budget"],
+)
 def test_account_location_failure_falls_back_to_data_center(emulator, debug_tap, status, body):
     """Discovery failing for one account is not fatal: it is read from data_center, or skipped by name."""
     elsewhere = next(a for a in emulator.accounts if a.datacentre != "euw1")

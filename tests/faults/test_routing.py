@@ -38,8 +38,9 @@ def test_account_that_disappears_between_listing_and_timezone_is_skipped_with_a_
     # Hold its account-location long enough to uninstall it after the listing went out.
     emulator.add_fault(f"account-location/{victim.accountCode}", "stall", delay=1.0)
     result = []
-    runner = threading.Thread(target=lambda: result.append(
-        debug_tap(emulator, emulator.tap_config(**FAST), victim.unsignedAccountToken)))
+    runner = threading.Thread(
+        target=lambda: result.append(debug_tap(emulator, emulator.tap_config(**FAST), victim.unsignedAccountToken))
+    )
     runner.start()
     deadline = time.monotonic() + 30
     while not any(r.status == 200 for r in requests_to(emulator, "/installed-accounts/")):

@@ -21,8 +21,12 @@ def assert_complete(run, emu):
     assert {r["accountCode"] for r in run.records("installed_accounts")} == {a.accountCode for a in emu.accounts}
     timezones = {r["accountCode"]: r for r in run.records("account_timezones")}
     assert timezones == {
-        a.accountCode: {"accountCode": a.accountCode, "canonicalId": a.canonicalId,
-                        "currentUtcOffset": a.currentUtcOffset, "dataCenter": a.datacentre}
+        a.accountCode: {
+            "accountCode": a.accountCode,
+            "canonicalId": a.canonicalId,
+            "currentUtcOffset": a.currentUtcOffset,
+            "dataCenter": a.datacentre,
+        }
         for a in emu.accounts
     }
 
@@ -38,8 +42,13 @@ HEALED = [
     ("outage-502-location", LOCATION, "status", {"status": 502}, {}),
     ("outage-504-timezone", TIMEZONE, "status", {"status": 504}, {}),
     ("outage-500-without-code", TIMEZONE, "body", {"status": 500, "body": b'{"response":"Internal error"}'}, {}),
-    ("429-timezone", TIMEZONE, "body", {"status": 429, "body": b'{"response":"slow down"}',
-                                        "headers": {"brightpearl-next-throttle-period": "100"}}, {}),
+    (
+        "429-timezone",
+        TIMEZONE,
+        "body",
+        {"status": 429, "body": b'{"response":"slow down"}', "headers": {"brightpearl-next-throttle-period": "100"}},
+        {},
+    ),
     ("reset-location", LOCATION, "reset", {}, {}),
     ("reset-timezone", TIMEZONE, "reset", {}, {}),
     ("stall-listing", LISTING, "stall", {"delay": 1.5}, {"request_timeout": 0.4}),
@@ -85,8 +94,7 @@ EXHAUSTED = [
 ]
 
 
-@pytest.mark.parametrize(("path", "kind", "fault", "words"), [c[1:] for c in EXHAUSTED],
-                         ids=[c[0] for c in EXHAUSTED])
+@pytest.mark.parametrize(("path", "kind", "fault", "words"), [c[1:] for c in EXHAUSTED], ids=[c[0] for c in EXHAUSTED])
 def test_after_the_retry_budget_the_run_fails_with_one_clear_line(emulator, debug_tap, path, kind, fault, words):
     emulator.add_fault(path.strip("/"), kind, times=50, **fault)
     run = debug_tap(emulator, emulator.tap_config(**{**FAST, "max_retries": 2, "max_concurrency": 1}))

@@ -39,8 +39,11 @@ def unavailable(reason: str) -> None:
 
 def find_meltano() -> Path | None:
     """$MELTANO_BIN, then the cache venv scripts/ensure_meltano.sh makes, then PATH."""
-    candidates = [os.environ.get("MELTANO_BIN"), str(CACHE / f"meltano-{MELTANO_VERSION}" / "bin" / "meltano"),
-                  shutil.which("meltano")]
+    candidates = [
+        os.environ.get("MELTANO_BIN"),
+        str(CACHE / f"meltano-{MELTANO_VERSION}" / "bin" / "meltano"),
+        shutil.which("meltano"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return Path(candidate)
@@ -103,8 +106,14 @@ class Meltano:
         """Run `meltano --environment ci ARGS` with extra environment variables."""
         full_env = {**os.environ, **self.base_env, **(env or {})}
         proc = subprocess.run(
-            [str(self.binary), "--environment", "ci", *args], cwd=REPO, env=full_env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False,
+            [str(self.binary), "--environment", "ci", *args],
+            cwd=REPO,
+            env=full_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
         return MeltanoRun(list(args), proc.returncode, proc.stdout)
 
@@ -117,9 +126,14 @@ def meltano_bin() -> Path:
         unavailable("meltano not found: run scripts/ensure_meltano.sh (or set MELTANO_BIN)")
     assert found is not None
     proc = subprocess.run(
-        [str(found), "install", "tap-brightpearl", "target-postgres"], cwd=REPO,
+        [str(found), "install", "tap-brightpearl", "target-postgres"],
+        cwd=REPO,
         env={**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900, check=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert proc.returncode == 0, f"meltano install failed:\n{proc.stdout[-4000:]}"
     return found

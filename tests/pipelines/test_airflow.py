@@ -50,8 +50,15 @@ def airflow_venv() -> Path:
     python = shutil.which("python3.11") or sys.executable
     steps = [
         [uv, "venv", "--quiet", "--allow-existing", "--python", python, str(venv)],
-        [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-         f"apache-airflow=={AIRFLOW_VERSION}"],
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(venv / "bin" / "python"),
+            f"apache-airflow=={AIRFLOW_VERSION}",
+        ],
     ]
     for step in steps:
         proc = subprocess.run(step, capture_output=True, text=True, timeout=900, check=False)
@@ -79,8 +86,14 @@ def airflow_env(tmp_path: Path) -> dict[str, str]:
 def airflow(venv: Path, env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run the `airflow` CLI of the cached venv."""
     return subprocess.run(
-        [str(venv / "bin" / "airflow"), *args], env={**os.environ, **env}, cwd=env["AIRFLOW_HOME"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout, check=False,
+        [str(venv / "bin" / "airflow"), *args],
+        env={**os.environ, **env},
+        cwd=env["AIRFLOW_HOME"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -88,7 +101,7 @@ DAGBAG_PROBE = """
 import json
 from airflow.models import DagBag
 bag = DagBag(include_examples=False)
-dag = bag.dags.get("%s")
+dag = bag.dags.get("__DAG_ID__")
 task = dag.tasks[0] if dag else None
 print("PROBE" + json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
@@ -100,20 +113,29 @@ print("PROBE" + json.dumps({
     "cwd": getattr(task, "cwd", None),
     "command": getattr(task, "bash_command", None),
 }))
-""" % DAG_ID  # noqa: UP031
+""".replace("__DAG_ID__", DAG_ID)
 
 
 def test_dag_imports_and_one_run_loads_postgres(
-    airflow_venv: Path, airflow_env: dict[str, str], meltano_bin: Path, pg_url: str,
-    pg_schema: str, query: Any, tmp_path: Path,
+    airflow_venv: Path,
+    airflow_env: dict[str, str],
+    meltano_bin: Path,
+    pg_url: str,
+    pg_schema: str,
+    query: Any,
+    tmp_path: Path,
 ) -> None:
     proc = subprocess.run(
-        [str(airflow_venv / "bin" / "python"), "-c", DAGBAG_PROBE], env={**os.environ, **airflow_env},
-        capture_output=True, text=True, timeout=300, check=False,
+        [str(airflow_venv / "bin" / "python"), "-c", DAGBAG_PROBE],
+        env={**os.environ, **airflow_env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("PROBE")), None)
     assert line, proc.stdout + proc.stderr
-    probe = json.loads(line[len("PROBE"):])
+    probe = json.loads(line[len("PROBE") :])
     assert probe["errors"] == {}
     assert probe["dags"] == sorted([DAG_ID, SHARDED_DAG_ID])
     assert probe["catchup"] is False
@@ -137,9 +159,13 @@ def test_dag_imports_and_one_run_loads_postgres(
             "extra": config,  # developer_secret, app_reference, data_center, datacenter_urls
         }
         warehouse_conn = {
-            "conn_type": "postgres", "host": pg.hostname, "port": pg.port or 5432,
-            "login": pg.username or "postgres", "password": pg.password or "",
-            "schema": pg.path.lstrip("/"), "extra": {"target_schema": pg_schema},
+            "conn_type": "postgres",
+            "host": pg.hostname,
+            "port": pg.port or 5432,
+            "login": pg.username or "postgres",
+            "password": pg.password or "",
+            "schema": pg.path.lstrip("/"),
+            "extra": {"target_schema": pg_schema},
         }
         run_env = {
             **airflow_env,
@@ -168,29 +194,42 @@ def test_dag_imports_and_one_run_loads_postgres(
     for row in zones:
         acc = expected[row["accountCode"]]
         assert (row["canonicalId"], row["currentUtcOffset"], row["dataCenter"]) == (
-            acc.canonicalId, acc.currentUtcOffset, acc.datacentre,
+            acc.canonicalId,
+            acc.currentUtcOffset,
+            acc.datacentre,
         )
 
 
 SHARD_PROBE = """
 import json
 from airflow.models import DagBag
-dag = DagBag(include_examples=False).dags["%s"]
+dag = DagBag(include_examples=False).dags["__DAG_ID__"]
 print("PROBE" + json.dumps({t.task_id: {"up": sorted(t.upstream_task_ids), "env": t.env, "command": t.bash_command}
                             for t in dag.tasks}))
-""" % SHARDED_DAG_ID  # noqa: UP031
+""".replace("__DAG_ID__", SHARDED_DAG_ID)
 
 
 def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
-    airflow_venv: Path, airflow_env: dict[str, str], meltano_bin: Path, pg_url: str,
-    pg_schema: str, query: Any, tmp_path: Path,
+    airflow_venv: Path,
+    airflow_env: dict[str, str],
+    meltano_bin: Path,
+    pg_url: str,
+    pg_schema: str,
+    query: Any,
+    tmp_path: Path,
 ) -> None:
     env = {**airflow_env, "BRIGHTPEARL_SHARD_COUNT": "2"}
-    proc = subprocess.run([str(airflow_venv / "bin" / "python"), "-c", SHARD_PROBE], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [str(airflow_venv / "bin" / "python"), "-c", SHARD_PROBE],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("PROBE")), None)
     assert line, proc.stdout + proc.stderr
-    tasks = json.loads(line[len("PROBE"):])
+    tasks = json.loads(line[len("PROBE") :])
     assert sorted(tasks) == ["accounts_shard_0_of_2", "accounts_shard_1_of_2", "developer_tools"]
     for index in range(2):
         task = tasks[f"accounts_shard_{index}_of_2"]
@@ -202,12 +241,20 @@ def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
     pg = urlsplit(pg_url)
     with Emulator(n_accounts=8, seed=6, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET) as emu:
         config = emu.tap_config()
-        api_conn = {"conn_type": "generic", "login": config.pop("developer_reference"),
-                    "password": config.pop("developer_token"), "extra": config}
+        api_conn = {
+            "conn_type": "generic",
+            "login": config.pop("developer_reference"),
+            "password": config.pop("developer_token"),
+            "extra": config,
+        }
         warehouse_conn = {
-            "conn_type": "postgres", "host": pg.hostname, "port": pg.port or 5432,
-            "login": pg.username or "postgres", "password": pg.password or "",
-            "schema": pg.path.lstrip("/"), "extra": {"target_schema": pg_schema},
+            "conn_type": "postgres",
+            "host": pg.hostname,
+            "port": pg.port or 5432,
+            "login": pg.username or "postgres",
+            "password": pg.password or "",
+            "schema": pg.path.lstrip("/"),
+            "extra": {"target_schema": pg_schema},
         }
         meltano_db = tmp_path / "meltano.db"
         run_env = {
@@ -227,10 +274,16 @@ def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
         orders = query('select "accountCode", id from orders')
         assert sorted((r["accountCode"], r["id"]) for r in orders) == sorted(expected)
         assert {r["accountCode"] for r in query("select * from installed_accounts")} == {
-            a.accountCode for a in emu.accounts}
+            a.accountCode for a in emu.accounts
+        }
     states = subprocess.run(
-        [str(meltano_bin), "--environment", "ci", "state", "list"], cwd=REPO, capture_output=True, text=True,
-        env={**os.environ, "MELTANO_DATABASE_URI": f"sqlite:///{meltano_db}"}, timeout=120, check=False,
+        [str(meltano_bin), "--environment", "ci", "state", "list"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MELTANO_DATABASE_URI": f"sqlite:///{meltano_db}"},
+        timeout=120,
+        check=False,
     ).stdout
     for suffix in ("developer-tools", "shard-0-of-2", "shard-1-of-2"):
         assert f"ci:tap-brightpearl-to-target-postgres:{suffix}" in states

@@ -22,7 +22,7 @@ KEYS = {"orders": "id", "products": "id", "contacts": "contactId"}
 
 
 def _rows(query: Any, table: str, key: str) -> dict[tuple[str, int], dict[str, Any]]:
-    rows = query(f'select * from {table} where _sdc_deleted_at is null')
+    rows = query(f"select * from {table} where _sdc_deleted_at is null")
     keyed = {(r["accountCode"], r[key]): r for r in rows}
     assert len(keyed) == len(rows), f"{table}: a record has more than one row"
     return keyed
@@ -30,8 +30,7 @@ def _rows(query: Any, table: str, key: str) -> dict[tuple[str, int], dict[str, A
 
 def _written_by_last_run(query: Any, table: str, key: str) -> set[tuple[str, int]]:
     rows = query(
-        f'select "accountCode", "{key}" from {table} '
-        f"where _sdc_batched_at = (select max(_sdc_batched_at) from {table})"
+        f'select "accountCode", "{key}" from {table} where _sdc_batched_at = (select max(_sdc_batched_at) from {table})'
     )
     return {(r["accountCode"], r[key]) for r in rows}
 

@@ -38,8 +38,8 @@ def by_code(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def assert_tables_match(query: Any, accounts: list[Account]) -> None:
     """Every account once in each table, every field equal to what the API served."""
-    installed = by_code(query('select * from installed_accounts where _sdc_deleted_at is null'))
-    zones = by_code(query('select * from account_timezones where _sdc_deleted_at is null'))
+    installed = by_code(query("select * from installed_accounts where _sdc_deleted_at is null"))
+    zones = by_code(query("select * from account_timezones where _sdc_deleted_at is null"))
     assert set(installed) == set(zones) == {a.accountCode for a in accounts}
     for acc in accounts:
         row = installed[acc.accountCode]
@@ -48,14 +48,16 @@ def assert_tables_match(query: Any, accounts: list[Account]) -> None:
         assert row["enabled"] is acc.enabled
         zone = zones[acc.accountCode]
         assert (zone["canonicalId"], zone["currentUtcOffset"], zone["dataCenter"]) == (
-            acc.canonicalId, acc.currentUtcOffset, acc.datacentre,
+            acc.canonicalId,
+            acc.currentUtcOffset,
+            acc.datacentre,
         ), acc.accountCode
 
 
 def touched_by_last_run(query: Any, table: str) -> set[str]:
     """Accounts whose row the latest sync wrote (target-postgres stamps each sync)."""
     rows = query(
-        f"select \"accountCode\" from {table} "
+        f'select "accountCode" from {table} '
         f"where _sdc_sync_started_at = (select max(_sdc_sync_started_at) from {table})"
     )
     return {r["accountCode"] for r in rows}
@@ -64,7 +66,7 @@ def touched_by_last_run(query: Any, table: str) -> set[str]:
 def bookmark(meltano: Meltano) -> str:
     """installed_accounts' bookmark in Meltano's state for this pipeline."""
     out = meltano("state", "get", STATE_ID).check().output
-    state = json.loads(out[out.index("{"):])
+    state = json.loads(out[out.index("{") :])
     return state["singer_state"]["bookmarks"]["installed_accounts"]["replication_key_value"]
 
 
@@ -132,9 +134,7 @@ def test_second_run_adds_only_new_installs_and_full_refresh_reloads(
     assert query("select count(*) as n from account_timezones")[0]["n"] == 25
 
 
-def test_refused_credentials_fail_the_run_naming_the_settings(
-    meltano: Meltano, query: Any, emu: Emulator
-) -> None:
+def test_refused_credentials_fail_the_run_naming_the_settings(meltano: Meltano, query: Any, emu: Emulator) -> None:
     env = tap_env(emu.tap_config(developer_secret="not-the-right-secret"))
     run = meltano(*RUN, env=env)
     assert run.returncode != 0

@@ -33,8 +33,7 @@ def test_extractor_declares_exactly_the_tap_settings_with_secrets_sensitive() ->
     # tap has been built in this process; those are the SDK's, and Meltano knows them itself.
     builtin: dict = {"properties": {}}
     TapBrightpearl.append_builtin_config(builtin)
-    schema = {k: v for k, v in TapBrightpearl.config_jsonschema["properties"].items()
-              if k not in builtin["properties"]}
+    schema = {k: v for k, v in TapBrightpearl.config_jsonschema["properties"].items() if k not in builtin["properties"]}
     assert set(declared) == set(schema)
     for name, prop in schema.items():
         assert "kind" in declared[name], name

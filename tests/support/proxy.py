@@ -131,8 +131,9 @@ class Proxy:
 
     def start(self) -> Proxy:
         """Serve in a daemon thread."""
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="test-proxy", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="test-proxy", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -146,7 +147,8 @@ class Proxy:
         """Start on entering a with-block."""
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         """Stop on leaving a with-block."""
         self.stop()

@@ -109,5 +109,3 @@ class MeltanoRunOperator(BashOperator):
         )
         self.env = {**(self.env or {}), **extra}
         return super().execute(context)
-
-
