@@ -16,7 +16,7 @@ from singer_sdk.authenticators import APIAuthenticatorBase
 if t.TYPE_CHECKING:
     import requests
 
-from tap_brightpearl.redact import register_secrets, register_tokens
+from tap_brightpearl.redact import register_secrets
 
 
 def sign(token: str, secret: str) -> str:
@@ -59,7 +59,7 @@ class AccountTokenAuthenticator(APIAuthenticatorBase):
         rather than on every request.
         """
         super().__init__()
-        register_tokens(unsigned_account_token, sign(unsigned_account_token, developer_secret))
+        register_secrets(unsigned_account_token, sign(unsigned_account_token, developer_secret))
         self._unsigned = unsigned_account_token
         self._secret = developer_secret
         self.auth_headers = {"brightpearl-dev-ref": developer_reference, "brightpearl-app-ref": app_reference}

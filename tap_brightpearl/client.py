@@ -1,198 +1,142 @@
-"""The base stream every Brightpearl request goes through.
+"""The base of every stream: it receives the run's runtime and never reaches into the tap.
 
-It keeps the SDK's request path (`get_http_request`, the authenticator, `_request`
-with its metrics) and adds Brightpearl's rules: the envelope and error classification
-from `errors`, the shared throttled session, and retries only for what can succeed.
+It adds three rules to the SDK's stream:
+- one failing stream stops nothing else: `sync` reports the failure (one ERROR line naming
+  the stream and the fix), drops the stream's unfinished progress so no bookmark moves over
+  records it did not read, and lets the run go on;
+- no bookmark moves past the run's start (plus a little clock skew): a record dated in
+  the far future is still emitted, with a WARNING, but cannot freeze the bookmark;
+- the fast record path (fastpath.py) when nothing in the SDK's record pipeline could
+  change a record.
 """
 
 from __future__ import annotations
 
-import functools
-import random
+import threading
 import typing as t
-from urllib.parse import urlencode, urlsplit
 
-import backoff
 import requests
-from singer_sdk.streams.rest import PageContext, RESTStream
+from singer_sdk.exceptions import SyncLifecycleSignal
+from singer_sdk.streams import Stream
 
-from tap_brightpearl.errors import (
-    BrightpearlError,
-    RetriableBrightpearlError,
-    ThrottledError,
-    describe,
-    read_envelope,
-)
+from tap_brightpearl import fastpath, sdk_private
+from tap_brightpearl.errors import AuthenticationError, BrightpearlError
+from tap_brightpearl.installs import format_utc, parse_utc
+from tap_brightpearl.transport import describe_transport_failure
 
 if t.TYPE_CHECKING:
-    from backoff._typing import Details
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
-    from tap_brightpearl.tap import TapBrightpearl
+    from tap_brightpearl.runtime import Runtime
 
-MAX_THROTTLE_RETRIES = 50  # each waits for the window; bounded so a broken throttle cannot loop forever
-MAX_BACKOFF_SECONDS = 60.0
-
-TRANSIENT_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
-    ConnectionResetError,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
+_FUTURE_WARNINGS = 10  # named one by one; after that only counted
 
 
-def _proportional_jitter(value: float) -> float:
-    """Spread retries by up to a quarter of the wait.
-
-    backoff's default jitter adds up to a whole second, so retry_backoff_seconds would not govern the wait.
-    """
-    return value * (1.0 + random.random() / 4)  # noqa: S311 - spreading retries, not cryptography
-
-
-def _gives_up(exc: Exception) -> bool:
-    """TLS failures do not heal on retry: a wrong CA bundle must fail at once."""
-    return isinstance(exc, requests.exceptions.SSLError)
+def describe_failure(exc: BaseException) -> str:
+    """One line for why something failed, naming no host and no secret."""
+    if isinstance(exc, BrightpearlError):
+        return str(exc)
+    if isinstance(exc, requests.RequestException):
+        return describe_transport_failure(exc)
+    return f"internal error ({type(exc).__name__}: {str(exc)[:200]}); please report it with the DEBUG log"
 
 
-class BrightpearlStream(RESTStream):
+class BrightpearlStream(Stream):
     """Base for developer-tools and account streams."""
 
-    _payload_attr = "_brightpearl_payload"
-    payload_type: t.Any = None  # a type a well-formed answer decodes into directly (see errors.read_envelope)
+    #: streams read per account report accounts read / skipped / failed
+    per_account: t.ClassVar[bool] = False
+    #: the sentence that tells a user what to do when the stream fails
+    failure_hint: t.ClassVar[str] = "Run again; it resumes from its state."
 
-    @property
-    def bp_tap(self) -> TapBrightpearl:
-        """The tap, typed: it owns the session, throttle, datacentres and signer."""
-        return t.cast("TapBrightpearl", self._tap)
+    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+        """Keep the runtime: session, throttle, datacentres, accounts and report of the run."""
+        super().__init__(tap)
+        self.runtime = runtime
+        self._future_seen = 0
+        self._future_lock = threading.Lock()
 
-    @property
-    def url_base(self) -> str:
-        """The master datacentre (`data_center`)."""
-        return self.bp_tap.datacentres.url(self.bp_tap.master)
-
-    @property
-    def requests_session(self) -> requests.Session:
-        """One throttled session for the whole run, shared by every stream and worker."""
-        return self.bp_tap.session
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        """`request_timeout` seconds per request."""
-        return float(self.config.get("request_timeout", 60))
-
-    def get_new_paginator(self) -> None:
-        """Developer-tools answers come in one response."""
-        return
-
-    def validate_response(self, response: requests.Response) -> None:
-        """Classify the reply once and keep the unwrapped payload on it.
-
-        Parsing here, inside the retried call, is what lets a truncated or HTML body
-        be retried like any other transient failure.
-        """
-        setattr(response, self._payload_attr, read_envelope(response, self.payload_type))
-
-    def request_decorator(self, func: t.Callable) -> t.Callable:
-        """Retry throttles after the window, and transient failures with bounded backoff."""
-        max_tries = int(self.config.get("max_retries", 5)) + 1
-        transient = backoff.on_exception(
-            backoff.expo,
-            (RetriableBrightpearlError, *TRANSIENT_TRANSPORT_ERRORS),
-            max_tries=max_tries,
-            max_value=MAX_BACKOFF_SECONDS,
-            factor=self.backoff_factor,
-            jitter=_proportional_jitter,
-            giveup=lambda e: isinstance(e, ThrottledError) or _gives_up(e),
-            on_backoff=self.backoff_handler,
-            logger=None,
-        )(func)
-        # The throttle pool already holds every worker until the window frees up,
-        # so a throttled request is retried at once when the pool lets it through.
-        return backoff.on_exception(
-            backoff.constant,
-            ThrottledError,
-            interval=0,
-            jitter=None,
-            max_tries=MAX_THROTTLE_RETRIES,
-            logger=None,
-        )(transient)
-
-    @property
-    def backoff_factor(self) -> float:
-        """Seconds of the first retry wait; doubles each time."""
-        return float(self.config.get("retry_backoff_seconds", 1.0))
-
-    def backoff_handler(self, details: Details) -> None:
-        """Log each retry with the path and reason, never a header or token."""
-        exc = details.get("exception")
-        reason = str(exc) if isinstance(exc, BrightpearlError) else type(exc).__name__
-        request = details["args"][0] if details.get("args") else None
-        path = urlsplit(getattr(request, "url", "") or "").path or self.path
-        self.logger.warning(
-            "Retrying %s in %.1f s (try %d failed): %s",
-            path,
-            details.get("wait") or 0.0,
-            details.get("tries", 0),
-            reason,
-        )
-
-    def fetch(
-        self,
-        context: Context | None,
-        *,
-        url: str | None = None,
-        params: dict[str, t.Any] | None = None,
-        auth: requests.auth.AuthBase | t.Literal[False] | None = None,
-    ) -> t.Any:
-        """Make one request (retried as the rules say) and return the unwrapped payload.
-
-        `auth` is the stream's authenticator by default, another one (an account's), or
-        False for calls that need none (account-location).
-        """
-        http = self.get_http_request(page=PageContext(stream_context=context, next_page_token=None))
-        query = http.encode_params() if params is None else urlencode(params, safe=self.safe_query_chars)
-        # Prepared directly, not through Session.prepare_request: no cookies or session auth are
-        # ever used here, and merging them cost a third of a millisecond per request.
-        prepared = requests.PreparedRequest()
-        prepared.prepare(
-            method=http.method,
-            url=url or http.url,
-            params=query,
-            headers={**self.requests_session.headers, **http.headers},
-        )
-        authenticator = self.authenticator if auth is None else auth
-        response = self._retrying_send(prepared, context, authenticator or None)
-        return getattr(response, self._payload_attr)
-
-    safe_query_chars = "/:"  # Brightpearl's PERIOD filters read as written: updatedOn=2026-01-01T00:00:00Z/
-
-    @functools.cached_property
-    def _retrying_send(self) -> t.Callable[..., requests.Response]:
-        """`_send_once` wrapped in the retry rules (built once per stream)."""
-        return self.request_decorator(self._send_once)
-
-    def _send_once(
-        self, prepared: requests.PreparedRequest, context: Context | None, auth: requests.auth.AuthBase | None
-    ) -> requests.Response:
-        """One attempt. Redirects are not followed: they would carry a signed token elsewhere."""
-        if auth is not None:
-            prepared = auth(prepared.copy())
-        response = self.requests_session.send(prepared, timeout=self.timeout, allow_redirects=False, stream=True)
+    # --- isolation ----------------------------------------------------------------------
+    def sync(self, context: Context | None = None) -> None:
+        """Sync, or report why not and let the run go on."""
+        self.runtime.report.begin(self.name, per_account=self.per_account)
         try:
-            _ = response.content  # read here, so a cut body still has its status and Ruid for the message
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-            raise RetriableBrightpearlError(
-                describe(response, f"Brightpearl's answer was cut short ({type(exc).__name__})"), response
-            ) from None
-        self._write_request_duration_log(endpoint=self.path, response=response, context=context, extra_tags=None)
-        self.validate_response(response)
-        return response
+            super().sync(context)
+        except (SyncLifecycleSignal, BrokenPipeError):
+            raise  # the SDK's own dry-run aborts, and a closed output: not this stream's failure
+        except Exception as exc:  # every failure is this stream's alone: report it, go on
+            if not isinstance(exc, (BrightpearlError, requests.RequestException)):
+                self.logger.debug("%s failed", self.name, exc_info=True)  # a bug: keep the trace at DEBUG
+            self._drop_unfinished_progress()
+            message = describe_failure(exc)
+            hint = self.hint_for(exc)
+            reason = getattr(exc, "reason", None) or message
+            self.runtime.report.end(self.name, error=message, reason=reason, hint=hint)
+            self.logger.error("%s failed: %s. %s", self.name, message, hint)
+            return
+        self.runtime.report.end(self.name)
 
-    def parse_response(self, response: requests.Response) -> t.Iterable[dict]:
-        """Records are produced by `get_records`; see the subclasses."""
-        payload = getattr(response, self._payload_attr, None)
-        if isinstance(payload, list):
-            yield from payload
-        elif isinstance(payload, dict):
-            yield payload
+    def hint_for(self, exc: BaseException) -> str:
+        """What to do about `exc`."""
+        if isinstance(exc, AuthenticationError):
+            return f"{self.runtime.mode.credential_hint}."
+        return self.failure_hint
+
+    def _drop_unfinished_progress(self) -> None:
+        """Forget progress markers of a failed stream, so its bookmarks stay where they were."""
+        try:
+            contexts: list[t.Any] = list(self.partitions or [])
+        except Exception:
+            contexts = []
+        for state in [self.stream_state, *(self.get_context_state(c) for c in contexts)]:
+            sdk_private.drop_progress_markers(state)
+
+    # --- bookmarks ----------------------------------------------------------------------
+    def bookmark_value(self, record: t.Mapping[str, t.Any]) -> str | None:
+        """The value this record moves the bookmark to (default: its replication key)."""
+        value = record.get(self.replication_key) if self.replication_key else None
+        return value if isinstance(value, str) else None
+
+    def describe_record(self, record: t.Mapping[str, t.Any]) -> str:
+        """Name a record in a message (its account and key)."""
+        return ", ".join(f"{k} {record.get(k)!r}" for k in self.primary_keys or ())
+
+    def _increment_stream_state(self, latest_record: dict[str, t.Any], *, context: Context | None = None) -> None:
+        """Advance the bookmark, never past the run's start plus a little clock skew."""
+        value = self.bookmark_value(latest_record)
+        if value is None or not self.replication_key:
+            return
+        moment = parse_utc(value)
+        if moment is None:
+            return
+        if moment > self.runtime.ceiling:
+            self._warn_future(latest_record, value)
+            value = format_utc(self.runtime.started)
+        sdk_private.increment_state(self, {self.replication_key: value}, context=context)
+
+    def _warn_future(self, record: t.Mapping[str, t.Any], value: str) -> None:
+        with self._future_lock:
+            self._future_seen += 1
+            seen = self._future_seen
+        if seen <= _FUTURE_WARNINGS:
+            self.logger.warning(
+                "%s: %s is dated %s, after this run started; emitted, but the bookmark stops at the run's start",
+                self.name,
+                self.describe_record(record),
+                value,
+            )
+        elif seen == _FUTURE_WARNINGS + 1:
+            self.logger.warning("%s: more records dated in the future; no longer naming them", self.name)
+
+    # --- the record path ----------------------------------------------------------------
+    def _sync_records(
+        self, context: Context | None = None, *, write_messages: bool = True
+    ) -> t.Generator[dict, t.Any, t.Any]:
+        """The SDK's record loop, or the fast path when nothing in it could change a record."""
+        reasons = fastpath.blockers(self, self.runtime.writer) if write_messages and context is None else ["context"]
+        if reasons:
+            self.logger.debug("%s: SDK record path (%s)", self.name, ", ".join(reasons))
+            yield from sdk_private.sync_records(self, context, write_messages=write_messages)
+            return
+        yield from fastpath.emit(self, self.runtime.writer, self.get_records)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import threading
 import typing as t
 from urllib.parse import urlsplit
@@ -24,7 +25,32 @@ BUILTIN_DATACENTRES: dict[str, str] = {
     "usw1": "https://ws-usw.brightpearl.com",
 }
 DEFAULT_DATACENTRE = "euw1"
-TRUSTED_API_DOMAINS = (".brightpearl.com", ".brightpearlconnect.com")
+BRIGHTPEARL_DOMAINS = ("brightpearl.com", "brightpearlconnect.com")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
+def brightpearl_host(api_domain: object) -> str | None:
+    """`api_domain` if it is exactly a DNS host name under Brightpearl's own domains, else None.
+
+    An answer decides where a signed token goes next, so anything but a bare host name is
+    refused: no path, port, user info, percent sign, whitespace, or a suffix that only
+    looks right ("evil.example/.brightpearl.com").
+    """
+    if not isinstance(api_domain, str) or not api_domain or len(api_domain) > 253:
+        return None
+    host = api_domain.lower()
+    labels = host.split(".")
+    if not all(_LABEL.fullmatch(label) for label in labels):
+        return None
+    if any(host == d or host.endswith("." + d) for d in BRIGHTPEARL_DOMAINS):
+        return host
+    return None
+
+
+def is_datacentre_code(code: object) -> bool:
+    """A datacentre code as Brightpearl writes them (euw1, use1): short, plain characters."""
+    return isinstance(code, str) and _CODE.fullmatch(code) is not None
 
 
 class DatacentreConfigError(ValueError):
@@ -97,29 +123,41 @@ class DatacentreTable:
             return url.split("/developer-tools/")[0].split("/public-api/")[0] or "?"
         return f"datacentre {code} at {self._urls[code]}"
 
-    def learn(self, code: str, api_domain: str) -> bool:
-        """Add a datacentre that account-location named but the table lacks.
+    def learn(self, code: object, api_domain: object) -> bool:
+        """Add a datacentre that an answer named but the table lacks.
 
         Only https hosts under Brightpearl's own domains are accepted: the answer decides
         where a signed token goes next, so it must not be able to point anywhere else.
         """
+        if not is_datacentre_code(code):
+            LOGGER.warning("Ignoring a datacentre code from account-location that is not a plain code")
+            return False
+        code = t.cast("str", code)
         if code in self._urls:
             return True
-        host = api_domain.strip().lower().split(":", 1)[0]
-        if not host.endswith(TRUSTED_API_DOMAINS):
+        host = brightpearl_host(api_domain)
+        if host is None:
             LOGGER.warning(
-                "Ignoring datacentre %s from account-location: %r is not a Brightpearl host; "
+                "Ignoring datacentre %s from account-location: %r is not a Brightpearl host name; "
                 "add it to datacenter_urls if it is yours",
                 code,
-                host,
+                str(api_domain)[:100],
             )
             return False
-        try:
-            self._urls[code] = check_base_url("account-location apiDomain", code, f"https://{api_domain}")
-        except DatacentreConfigError as exc:
-            LOGGER.warning("Ignoring datacentre %s from account-location: %s", code, exc)
-            return False
+        self._urls[code] = f"https://{host}"
         return True
+
+    def code_for_host(self, host: str) -> str | None:
+        """The code whose base URL has this host (built-in or overridden table), else None."""
+        for code in self.codes:
+            if urlsplit(BUILTIN_DATACENTRES.get(code, self._urls[code])).hostname == host:
+                return code
+            if urlsplit(self._urls[code]).hostname == host:
+                return code
+        label = host.split(".", 1)[0]
+        if host == f"{label}.brightpearlconnect.com" and label in self._urls:
+            return label
+        return None
 
 
 class AccountRouter:

@@ -92,9 +92,12 @@ def describe(response: requests.Response, detail: str) -> str:
 
 
 def _brightpearl_errors(payload: object) -> list[dict[str, t.Any]]:
-    if isinstance(payload, dict) and isinstance(payload.get("errors"), list):
-        return [e for e in payload["errors"] if isinstance(e, dict)]
-    return []
+    """Brightpearl's `errors` member, whatever shape a proxy or a bug gives it."""
+    found = payload.get("errors") if isinstance(payload, dict) else None
+    if not found:
+        return []
+    items = found if isinstance(found, list) else [found]
+    return [e if isinstance(e, dict) else {"code": "?", "message": str(e)[:_MAX_BODY_IN_MESSAGE]} for e in items]
 
 
 def _error_text(errors: list[dict[str, t.Any]], payload: object, response: requests.Response) -> str:
@@ -118,7 +121,8 @@ def _parse_json(response: requests.Response) -> tuple[bool, object]:
 
 @functools.lru_cache(maxsize=8)
 def _typed_decoder(payload_type: t.Any) -> msgspec.json.Decoder:
-    envelope = msgspec.defstruct("Envelope", [("response", payload_type)])
+    # `errors` is decoded too: a 200 that carries both errors and a response is an error.
+    envelope = msgspec.defstruct("Envelope", [("response", payload_type), ("errors", t.Any, None)])
     return msgspec.json.Decoder(envelope)
 
 
@@ -131,49 +135,12 @@ def _decode_typed(response: requests.Response, payload_type: t.Any) -> tuple[boo
     if payload_type is None or not 200 <= response.status_code < 300:
         return False, None
     try:
-        return True, _typed_decoder(payload_type).decode(response.content).response
+        decoded = _typed_decoder(payload_type).decode(response.content)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError):
         return False, None
-
-
-def _transport_cause(exc: BaseException) -> str:
-    """What went wrong before any answer arrived, in words that name the setting to check."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "its TLS certificate is not trusted (see the ca_bundle setting)"
-    if isinstance(exc, requests.exceptions.ProxyError):
-        return "the proxy in https_proxy could not be used"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "no answer within request_timeout"
-    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
-        return "the answer was cut short"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        text = str(exc).lower()
-        if "name or service" in text or "resolve" in text:
-            return "host name not found"
-        return "connection refused" if "refused" in text else "the connection was refused or reset"
-    return "the request failed"
-
-
-def describe_transport_failure(exc: BaseException, *, where: str | None = None) -> str:
-    """One line for a request that never got a readable answer.
-
-    A run names the method and path (never the host); the setup check passes `where`
-    (which datacentre, at which URL) because there the host is what needs fixing.
-    """
-    cause = f"{_transport_cause(exc)} ({type(exc).__name__})"
-    if where is not None:
-        return redact(
-            f"could not reach {where}: {cause}. Check the data_center and datacenter_urls settings "
-            "(and https_proxy if you need a proxy)"
-        )
-    request = getattr(exc, "request", None)
-    method = getattr(request, "method", None) or "GET"
-    path = urlsplit(str(getattr(request, "url", None) or "")).path or "?"
-    return redact(
-        f"No usable answer from Brightpearl for {method} {path}: {cause}. "
-        "Check the network and the https_proxy, ca_bundle and request_timeout settings; "
-        "transient failures were retried max_retries times"
-    )
+    if decoded.errors is not None:
+        return False, None
+    return True, decoded.response
 
 
 def read_envelope(response: requests.Response, payload_type: t.Any = None) -> t.Any:
@@ -220,3 +187,36 @@ def read_envelope(response: requests.Response, payload_type: t.Any = None) -> t.
     if "response" not in payload:
         raise FatalBrightpearlError(describe(response, "Brightpearl reply has no 'response' member"), response)
     return payload["response"]
+
+
+def read_oauth(response: requests.Response) -> t.Any:
+    """Classify an OAuth token endpoint's answer (plain OAuth JSON, no Brightpearl envelope).
+
+    A refused grant or client is fatal and says which setting to fix; throttles and outages
+    are retried like any other request.
+    """
+    if is_throttle(response):
+        raise ThrottledError(
+            describe(response, "Brightpearl throttled the token request"), response, throttle_wait_seconds(response)
+        )
+    parsed, payload = _parse_json(response)
+    error = payload.get("error") if isinstance(payload, dict) else None
+    described = payload.get("error_description") if isinstance(payload, dict) else None
+    detail = redact(f"{error}: {described}" if described else str(error or response.reason or "no message"))
+    status = response.status_code
+    if status >= requests.codes.internal_server_error:
+        raise RetriableBrightpearlError(describe(response, f"the token endpoint failed: {detail}"), response)
+    if error == "invalid_grant":
+        raise AuthenticationError(
+            describe(response, f"Brightpearl refused refresh_token ({detail[:_MAX_BODY_IN_MESSAGE]})"), response
+        )
+    if error in ("invalid_client", "unauthorized_client") or status == requests.codes.unauthorized:
+        raise AuthenticationError(
+            describe(response, f"Brightpearl refused client_id or client_secret ({detail[:_MAX_BODY_IN_MESSAGE]})"),
+            response,
+        )
+    if status >= requests.codes.bad_request or (300 <= status < 400):
+        raise FatalBrightpearlError(describe(response, f"the token request was refused: {detail}"), response)
+    if not parsed or not isinstance(payload, dict):
+        raise RetriableBrightpearlError(describe(response, "the token endpoint sent an unreadable body"), response)
+    return payload

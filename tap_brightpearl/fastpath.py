@@ -18,6 +18,7 @@ import typing as t
 from singer_sdk.contrib.msgspec import encoder
 from singer_sdk.mapper import SameRecordTransform
 
+from tap_brightpearl import sdk_private
 from tap_brightpearl.writer import ChunkedMsgSpecWriter
 
 if t.TYPE_CHECKING:
@@ -28,10 +29,10 @@ LINES_PER_WRITE = 512
 CLOCK_EVERY = 64  # records sharing one time_extracted reading (well under a millisecond apart)
 
 
-def blockers(stream: Stream) -> list[str]:
-    """Why the fast path cannot run for `stream` (empty: it can)."""
+def blockers(stream: Stream, writer: object) -> list[str]:
+    """Why the fast path cannot run for `stream` writing to `writer` (empty: it can)."""
     reasons = []
-    if not isinstance(stream._tap.message_writer, ChunkedMsgSpecWriter):
+    if not isinstance(writer, ChunkedMsgSpecWriter):
         reasons.append("another message writer")
     maps = stream.stream_maps
     if len(maps) != 1 or type(maps[0]) is not SameRecordTransform or maps[0].stream_alias != stream.name:
@@ -52,9 +53,8 @@ def blockers(stream: Stream) -> list[str]:
 class _Lines:
     """RECORD lines of one partition queued here, and the records they carry."""
 
-    def __init__(self, stream: Stream, context: Context | None, counter: t.Any) -> None:
-        self.stream, self.context, self.counter = stream, context, counter
-        self.writer = t.cast("ChunkedMsgSpecWriter", stream._tap.message_writer)
+    def __init__(self, stream: Stream, writer: ChunkedMsgSpecWriter, context: Context | None, counter: t.Any) -> None:
+        self.stream, self.writer, self.context, self.counter = stream, writer, context, counter
         self.buffer = bytearray()
         self.pending: list[dict] = []
 
@@ -73,13 +73,15 @@ class _Lines:
         self.writer.write_record_lines(self.buffer)
         self.buffer = bytearray()
         for record in self.pending:
-            self.stream._increment_stream_state(record, context=self.context)
+            self.stream._increment_stream_state(record, context=self.context)  # the stream's own rule
         self.counter.increment(len(self.pending))
         self.pending.clear()
-        self.stream.state_manager.is_flushed = False
+        sdk_private.mark_state_dirty(self.stream)
 
 
-def emit(stream: Stream, read: t.Callable[[Context | None], t.Iterable[dict[str, t.Any]]]) -> t.Iterator[dict]:
+def emit(
+    stream: Stream, writer: object, read: t.Callable[[Context | None], t.Iterable[dict[str, t.Any]]]
+) -> t.Iterator[dict]:
     """Sync every partition of `stream` (or the stream itself) with `read(context)` as the source.
 
     A generator like the SDK's `_sync_records`: it yields each record after queuing it.
@@ -92,9 +94,9 @@ def emit(stream: Stream, read: t.Callable[[Context | None], t.Iterable[dict[str,
         for context in stream.partitions or [None]:
             counter.with_context(context or {})
             timer.with_context(context or {})
-            state_context = stream._get_state_partition_context(context)
-            stream._write_starting_replication_value(context)
-            lines = _Lines(stream, context, counter)
+            state_context = sdk_private.state_partition_context(stream, context)
+            sdk_private.write_starting_replication_value(stream, context)
+            lines = _Lines(stream, t.cast("ChunkedMsgSpecWriter", writer), context, counter)
             stamp = b""
             for count, record in enumerate(read(context), start=1):
                 if count % CLOCK_EVERY == 1:
@@ -104,10 +106,10 @@ def emit(stream: Stream, read: t.Callable[[Context | None], t.Iterable[dict[str,
                     lines.hand_over()
                 if count % every == 0:
                     lines.hand_over()
-                    stream._write_state_message()  # after the records it covers
+                    sdk_private.write_state_message(stream)  # after the records it covers
                 yield record
             lines.hand_over()
             if context == state_context:
-                stream._finalize_state(stream.get_context_state(context))
-        stream._finalize_state(stream.stream_state)
-        stream._write_state_message()
+                sdk_private.finalize_state(stream, stream.get_context_state(context))
+        sdk_private.finalize_state(stream, stream.stream_state)
+        sdk_private.write_state_message(stream)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import queue
 import threading
 import typing as t
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+
+from tap_brightpearl.fanout import DaemonPool
 
 BUFFER_RECORDS = 20_000  # records held in memory across all accounts before readers wait
 
@@ -48,9 +49,8 @@ class Prefetcher:
         self._head = keys[0] if keys else None
         self._stop = threading.Event()
         self._read = read
-        self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="account")
-        for key in keys:
-            self._executor.submit(self._produce, key)
+        self._pool = DaemonPool(min(max(1, workers), max(1, len(keys))), name="account")
+        self._futures = [self._pool.submit(self._produce, key) for key in keys]
 
     def _stopped(self) -> bool:
         # The writer thread may end without closing us (SIGTERM, a crash): then stop too,
@@ -101,4 +101,4 @@ class Prefetcher:
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        self._pool.close(self._futures)

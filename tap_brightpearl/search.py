@@ -2,22 +2,32 @@
 
 A search answers positional rows plus `metaData.columns`; we zip them into dicts and
 page with `firstResult`. Details come from GETs that take ID sets ("1-100,105") up to
-each resource's cap. Timestamps carry the account's local offset; `to_utc` makes them
-comparable (and bookmarkable) across accounts.
+each resource's cap.
+
+Paging is bounded by what the answers themselves say: it stops when a page brings no id
+not seen before, or when more pages were asked than `resultsAvailable` allows (with a
+WARNING), so a search that claims a billion results, or always the same 500, cannot loop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import logging
+import math
 import typing as t
 from dataclasses import dataclass
 
 from tap_brightpearl.fanout import ordered_map
-from tap_brightpearl.installs import format_utc, parse_utc
+from tap_brightpearl.installs import format_utc
 
+LOGGER = logging.getLogger("tap_brightpearl.search")
 PAGE_SIZE = 500  # Brightpearl's maximum; larger values are silently clamped
 PAGE_OVERLAP = 20  # re-read a few rows per page so a record that leaves an earlier page shifts nothing past us
+EXTRA_PAGES = 3  # pages beyond what resultsAvailable implies (records added during the read)
+# A page that claims more pages must be at least this full. Brightpearl pages hold 200 rows by
+# default and 500 at most (guess: no recording shows a long paged search); a short page that
+# still claims more is a server not paging as documented, and following it could never end.
+MIN_FULL_PAGE = 100
 
 Fetch = t.Callable[[str, dict[str, t.Any] | None], t.Any]
 
@@ -31,6 +41,7 @@ class Resource:
     detail_path: str  # e.g. "order-service/order"
     detail_cap: int  # ids per detail GET
     detail_id_field: str = "id"  # the id member of a detail body
+    include_optional: str | None = None  # e.g. "customFields" where the GET offers it
 
 
 def id_set(ids: t.Iterable[int]) -> str:
@@ -62,6 +73,8 @@ def zip_rows(payload: object) -> tuple[list[dict[str, t.Any]], dict[str, t.Any]]
     if not isinstance(payload, dict):
         raise ValueError(f"search answered {type(payload).__name__} instead of an object")
     meta = payload.get("metaData") or {}
+    if not isinstance(meta, dict):
+        raise ValueError("search metaData is not an object")
     columns = [c.get("name") for c in meta.get("columns") or [] if isinstance(c, dict)]
     results = payload.get("results") or []
     if not isinstance(results, list):
@@ -69,69 +82,90 @@ def zip_rows(payload: object) -> tuple[list[dict[str, t.Any]], dict[str, t.Any]]
     return [dict(zip(columns, row, strict=False)) for row in results if isinstance(row, list)], meta
 
 
-def period(since: dt.datetime | None, until: dt.datetime | None) -> str | None:
-    """A PERIOD filter value: "FROM/", "FROM/TO" or "/TO", in UTC."""
-    if since is None and until is None:
-        return None
-    left = format_utc(since) if since else ""
-    right = format_utc(until) if until else ""
-    return f"{left}/{right}"
+def _int(meta: dict[str, t.Any], key: str) -> int | None:
+    value = meta.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def search_ids(
-    fetch: Fetch,
-    resource: Resource,
-    *,
-    since: dt.datetime | None,
-    until: dt.datetime | None,
-    workers: int = 1,
-) -> t.Iterator[list[int]]:
-    """Yield pages of ids matching updatedOn in [since, until), in updatedOn order, each id once.
+class SearchPager:
+    """Pages of fresh ids from one or more searches of one resource (each id once)."""
 
-    The first page says how many results there are; the pages that count implies are then
-    fetched `workers` at a time (in order), and paging goes on one by one while Brightpearl
-    says more are available (records changed during the run land at the end).
-    """
-    seen: set[int] = set()
-    base: dict[str, t.Any] = {"pageSize": PAGE_SIZE, "sort": "updatedOn.ASC"}
-    window = period(since, until)
-    if window:
-        base["updatedOn"] = window
-    step = PAGE_SIZE - PAGE_OVERLAP
+    def __init__(self, fetch: Fetch, resource: Resource, *, workers: int, where: str) -> None:
+        """`where` names the account and stream in warnings."""
+        self.fetch, self.resource, self.workers, self.where = fetch, resource, workers, where
+        self.seen: set[int] = set()
+        self.truncated: str | None = None  # why a search stopped before its announced end
 
-    def page(first: int) -> tuple[list[dict[str, t.Any]], dict[str, t.Any]]:
-        return zip_rows(fetch(resource.search_path, {**base, "firstResult": first}))
+    def changed_since(self, since: dt.datetime | None) -> t.Iterator[list[int]]:
+        """Ids of records changed at or after `since` (all records when None).
 
-    def fresh(rows: list[dict[str, t.Any]]) -> list[int]:
+        Records never updated carry a null updatedOn, which a range filter never matches
+        (as far as known), so with a lower bound the createdOn search runs too.
+        """
+        if since is None:
+            yield from self.pages(None, "updatedOn")
+            return
+        yield from self.pages({"updatedOn": f"{format_utc(since)}/"}, "updatedOn")
+        yield from self.pages({"createdOn": f"{format_utc(since)}/"}, "createdOn")
+
+    def pages(self, filters: dict[str, str] | None, sort: str) -> t.Iterator[list[int]]:
+        """Fresh ids page by page, for one search sorted by `sort` ascending."""
+        base: dict[str, t.Any] = {"pageSize": PAGE_SIZE, "sort": f"{sort}.ASC", **(filters or {})}
+        step = PAGE_SIZE - PAGE_OVERLAP
+
+        def page(first: int) -> tuple[list[dict[str, t.Any]], dict[str, t.Any]]:
+            return zip_rows(self.fetch(self.resource.search_path, {**base, "firstResult": first}))
+
+        rows, meta = page(1)
+        total = _int(meta, "resultsAvailable")
+        allowed = (math.ceil(total / step) if total else 1) + EXTRA_PAGES
+        fresh = self._fresh(rows)
+        if fresh:
+            yield fresh
+        if meta.get("morePagesAvailable") and len(rows) < MIN_FULL_PAGE:
+            self._warn_stop(1, total, f"a page of {len(rows)} rows claimed more pages")
+            return
+        planned: t.Sequence[int] = ()
+        if meta.get("morePagesAvailable") and total is not None and fresh:
+            planned = range(1 + step, total + 1, step)
+        asked, first = 1, _int(meta, "firstResult") or 1
+        # Pages the first answer announced, a few at a time; stop at the first that brings
+        # nothing new (the rest are cancelled), which is what a lying total looks like.
+        for rows, meta in ordered_map(page, planned, workers=self.workers):
+            asked += 1
+            fresh = self._fresh(rows)
+            if not fresh:
+                self._warn_stop(asked, total, "a page brought no record not seen before")
+                return
+            yield fresh
+            if meta.get("morePagesAvailable") and len(rows) < MIN_FULL_PAGE:
+                self._warn_stop(asked, total, f"a page of {len(rows)} rows claimed more pages")
+                return
+            first = _int(meta, "firstResult") or first
+        while meta.get("morePagesAvailable") and rows and _int(meta, "lastResult") is not None:
+            if asked >= allowed:
+                self._warn_stop(asked, total, f"more pages were announced than {total} results allow")
+                return
+            first = max(first + 1, t.cast("int", _int(meta, "lastResult")) + 1 - PAGE_OVERLAP)
+            rows, meta = page(first)
+            asked += 1
+            fresh = self._fresh(rows)
+            if not fresh:
+                return  # nothing new: the search has nothing more for us
+            yield fresh
+            if meta.get("morePagesAvailable") and len(rows) < MIN_FULL_PAGE:
+                self._warn_stop(asked, total, f"a page of {len(rows)} rows claimed more pages")
+                return
+
+    def _warn_stop(self, asked: int, total: int | None, why: str) -> None:
+        self.truncated = f"stopped the search after {asked} pages ({total} results announced): {why}"
+        LOGGER.warning("%s: %s", self.where, self.truncated)
+
+    def _fresh(self, rows: list[dict[str, t.Any]]) -> list[int]:
         ids = []
         for row in rows:
-            raw = row.get(resource.id_column)
-            if isinstance(raw, int) and raw not in seen:
-                seen.add(raw)
+            raw = row.get(self.resource.id_column)
+            if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 and raw not in self.seen:
+                self.seen.add(raw)
                 ids.append(raw)
         return ids
-
-    rows, meta = page(1)
-    total = meta.get("resultsAvailable")
-    more = meta.get("morePagesAvailable") and isinstance(total, int)
-    planned = range(1 + step, total + 1, step) if more else range(0)
-    results = itertools.chain([(rows, meta)], ordered_map(page, planned, workers=workers))
-    first = 1
-    for rows, meta in results:
-        if ids := fresh(rows):
-            yield ids
-        first = meta.get("firstResult") if isinstance(meta.get("firstResult"), int) else first
-    while meta.get("morePagesAvailable") and rows and isinstance(meta.get("lastResult"), int):
-        first = max(first + 1, meta["lastResult"] + 1 - PAGE_OVERLAP)
-        rows, meta = page(first)
-        if ids := fresh(rows):
-            yield ids
-
-
-def to_utc(record: dict[str, t.Any], fields: t.Iterable[str]) -> dict[str, t.Any]:
-    """Rewrite local-offset timestamps in `fields` as UTC (unparseable values left as they are)."""
-    for name in fields:
-        parsed = parse_utc(record.get(name))
-        if parsed is not None:
-            record[name] = format_utc(parsed)
-    return record

@@ -10,6 +10,7 @@ worker on that pool waits, not just the one that got it. Nothing here assumes a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -17,14 +18,44 @@ import typing as t
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.utils import resolve_proxies
 
 from tap_brightpearl.errors import is_throttle, throttle_wait_seconds
 
 LOGGER = logging.getLogger("tap_brightpearl.throttle")
 MAX_PAUSE_SECONDS = 300.0  # never trust a header asking for more than this
 _LOG_PAUSES_FROM = 1.0
+_WAKE_SECONDS = 0.5  # how often a waiting worker looks at the stop flag and its deadline
+
+
+class ThrottleBudgetExceeded(Exception):
+    """Waiting for the pool would take this request past its throttle budget."""
+
+
+class Stopped(Exception):
+    """The run is stopping (SIGTERM, SIGINT, a fatal error): send nothing more."""
+
+
+_local = threading.local()
+STOP = threading.Event()  # set once when the run stops; every wait and send checks it
+
+
+@contextlib.contextmanager
+def throttle_deadline(deadline: float | None) -> t.Iterator[None]:
+    """Let pool waits on this thread run until `deadline` (time.monotonic()) at most."""
+    previous = getattr(_local, "deadline", None)
+    _local.deadline = deadline
+    try:
+        yield
+    finally:
+        _local.deadline = previous
+
+
+def _check(now: float) -> None:
+    if STOP.is_set():
+        raise Stopped("the run is stopping")
+    deadline = getattr(_local, "deadline", None)
+    if deadline is not None and now >= deadline:
+        raise ThrottleBudgetExceeded("throttle wait budget used up")
 
 
 class Pool:
@@ -60,8 +91,9 @@ class Pool:
         with self._cond:
             while True:
                 now = time.monotonic()
+                _check(now)
                 if now < self._resume_at:
-                    self._cond.wait(self._resume_at - now)
+                    self._cond.wait(min(self._resume_at - now, _WAKE_SECONDS))
                     continue
                 if self._budget() > 0:
                     self._issued += 1
@@ -72,7 +104,7 @@ class Pool:
                     self._pause(self._reset_at - now, reason="quota used up")
                     self._remaining = None
                     continue
-                self._cond.wait()
+                self._cond.wait(_WAKE_SECONDS)
 
     def release(self, response: requests.Response | None, ticket: int = 0) -> None:
         """Learn from the response to `ticket` (or from its absence) and wake waiting workers."""
@@ -134,54 +166,3 @@ class Throttle:
             if pool is None:
                 pool = self._pools[key] = Pool(key)
             return pool
-
-
-class ThrottledAdapter(HTTPAdapter):
-    """A requests transport that asks the pool before sending and tells it what came back."""
-
-    def __init__(self, throttle: Throttle, *, pool_maxsize: int) -> None:
-        """Size the connection pool for the workers; retries are ours, not urllib3's."""
-        super().__init__(pool_connections=8, pool_maxsize=pool_maxsize, max_retries=0)
-        self.throttle = throttle
-
-    def send(self, request: requests.PreparedRequest, *args: t.Any, **kwargs: t.Any) -> requests.Response:
-        """Send within the pool's quota."""
-        pool = self.throttle.pool(request.url or "")
-        ticket = pool.acquire()
-        response: requests.Response | None = None
-        try:
-            response = super().send(request, *args, **kwargs)
-            return response
-        finally:
-            pool.release(response, ticket)
-
-
-class _Session(requests.Session):
-    """A session that works out each host's proxies once per run.
-
-    `Session.send` would otherwise scan the whole environment (HTTPS_PROXY, NO_PROXY, ...)
-    three times per request: a third of the client's CPU for 2,000 small calls.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._proxies_by_host: dict[tuple[str, str], dict[str, str]] = {}
-
-    def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
-        if "proxies" not in kwargs:
-            parts = urlsplit(request.url or "")
-            key = (parts.scheme, parts.netloc)
-            if key not in self._proxies_by_host:
-                self._proxies_by_host[key] = resolve_proxies(request, self.proxies, self.trust_env)
-            kwargs["proxies"] = self._proxies_by_host[key]
-        return super().send(request, **kwargs)
-
-
-def make_session(throttle: Throttle, *, pool_maxsize: int, user_agent: str) -> requests.Session:
-    """A session whose every request goes through `throttle`."""
-    session = _Session()
-    adapter = ThrottledAdapter(throttle, pool_maxsize=pool_maxsize)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.headers["User-Agent"] = user_agent
-    return session

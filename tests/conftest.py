@@ -22,6 +22,9 @@ DEV_TOKEN = "tok-Zq8RkP2vW9xLm4Tn7Hj3Bc6Df1Gs5Ya0"
 DEV_SECRET = "sec-Uu4Ee8Ii2Oo6Aa1Yy5Ww9Qq3Rr7Tt0Pp"
 SIGNED = sign(DEV_TOKEN, DEV_SECRET)
 SECRETS = (DEV_TOKEN, DEV_SECRET, SIGNED)
+DEVELOPER_STREAMS = ("installed_accounts", "account_timezones")
+ACCOUNT_STREAMS = ("orders", "products", "contacts", "warehouses", "account_configuration")
+EVERY_STREAM = (*DEVELOPER_STREAMS, *ACCOUNT_STREAMS)
 
 
 @dataclass
@@ -119,12 +122,18 @@ def emulator() -> Any:
 
 @pytest.fixture
 def tap(tmp_path: Path) -> Any:
-    """`tap(config, **kw)` runs the CLI in a fresh directory per call."""
+    """`tap(config, **kw)` runs the CLI in a fresh directory per call.
+
+    `streams=(...)` selects exactly those streams with a catalog, as a user selecting the
+    opt-in account streams would.
+    """
     counter = iter(range(1000))
 
-    def _run(config: dict[str, Any], **kwargs: Any) -> TapRun:
+    def _run(config: dict[str, Any], *, streams: tuple[str, ...] | None = None, **kwargs: Any) -> TapRun:
         where = tmp_path / f"run{next(counter)}"
         where.mkdir()
+        if streams is not None:
+            kwargs["catalog"] = catalog_selecting(config, streams)
         return run_tap(config, where, **kwargs)
 
     return _run

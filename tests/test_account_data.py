@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from tap_brightpearl.accounts import shard_of
-from tests.conftest import DEV_SECRET, DEV_TOKEN, SIGNED
+from tap_brightpearl.modes import shard_of
+from tests.conftest import DEV_SECRET, DEV_TOKEN, EVERY_STREAM, SIGNED
 from tests.emulator import Emulator, sign
 
 INCREMENTAL = ("orders", "products", "contacts")
@@ -17,6 +17,11 @@ KEYS = {"orders": "id", "products": "id", "contacts": "contactId"}
 
 def _utc(text):
     return dt.datetime.fromisoformat(text).astimezone(dt.timezone.utc)
+
+
+def _changed(record):
+    """When Brightpearl last changed a record: updatedOn, or createdOn if it was never updated."""
+    return _utc(record.get("updatedOn") or record["createdOn"])
 
 
 def _enabled(emu):
@@ -44,7 +49,7 @@ def small():
 
 
 def test_every_enabled_account_arrives_once_with_its_own_signed_token(small, tap):
-    run = tap(small.tap_config())
+    run = tap(small.tap_config(), streams=EVERY_STREAM)
     assert run.returncode == 0, run.stderr
     for stream in INCREMENTAL:
         got = _by_account(run.records(stream), KEYS[stream])
@@ -67,13 +72,13 @@ def test_disabled_accounts_are_not_read(small, tap):
     disabled = [a.accountCode for a in small.accounts if not a.enabled]
     small.accounts[0].enabled = False
     disabled.append(small.accounts[0].accountCode)
-    run = tap(small.tap_config())
+    run = tap(small.tap_config(), streams=EVERY_STREAM)
     assert not {r["accountCode"] for r in run.records("orders")} & set(disabled)
     assert not [r for r in small.requests if any(f"/public-api/{c}/" in r.path for c in disabled)]
 
 
 def test_timestamps_become_utc_and_orderRows_a_list_with_the_row_id(small, tap):
-    run = tap(small.tap_config())
+    run = tap(small.tap_config(), streams=EVERY_STREAM)
     code = _enabled(small)[0]
     served = {o["id"]: o for o in small.account_data(code).orders}
     for record in (r for r in run.records("orders") if r["accountCode"] == code):
@@ -88,22 +93,22 @@ def test_timestamps_become_utc_and_orderRows_a_list_with_the_row_id(small, tap):
 
 
 def test_each_account_keeps_its_own_bookmark_and_a_second_run_brings_only_changes(small, tap):
-    first = tap(small.tap_config(lookback_minutes=0))
+    first = tap(small.tap_config(lookback_minutes=0), streams=EVERY_STREAM)
     codes = _enabled(small)
     for code in codes:
-        newest = max(_utc(o["updatedOn"]) for o in small.account_data(code).orders)
+        newest = max(_changed(o) for o in small.account_data(code).orders)
         assert _utc(_bookmark(first, "orders", code)) == newest
     changed = codes[1]
     small.touch(changed, "order", [small.account_data(changed).orders[0]["id"]])
     new_ids = small.add_records(changed, "order", 2)
-    second = tap(small.tap_config(lookback_minutes=0), state=first.final_state)
+    second = tap(small.tap_config(lookback_minutes=0), state=first.final_state, streams=EVERY_STREAM)
     assert second.returncode == 0, second.stderr
     got = [(r["accountCode"], r["id"]) for r in second.records("orders")]
     at_bookmark = {
         (c, o["id"])
         for c in codes
         for o in small.account_data(c).orders
-        if _utc(o["updatedOn"]) == _utc(_bookmark(first, "orders", c))
+        if _changed(o) == _utc(_bookmark(first, "orders", c))
     }
     expected = {(changed, small.account_data(changed).orders[0]["id"])} | {(changed, i) for i in new_ids}
     assert expected <= set(got) <= expected | at_bookmark
@@ -111,8 +116,8 @@ def test_each_account_keeps_its_own_bookmark_and_a_second_run_brings_only_change
 
 
 def test_lookback_rereads_recent_changes(small, tap):
-    first = tap(small.tap_config(lookback_minutes=0))
-    again = tap(small.tap_config(lookback_minutes=60 * 24 * 3650), state=first.final_state)
+    first = tap(small.tap_config(lookback_minutes=0), streams=EVERY_STREAM)
+    again = tap(small.tap_config(lookback_minutes=60 * 24 * 3650), state=first.final_state, streams=EVERY_STREAM)
     assert len(again.records("orders")) == len(first.records("orders"))
 
 
@@ -120,7 +125,7 @@ def test_search_pages_and_id_set_caps_hold_with_many_records(tap):
     with Emulator(
         n_accounts=3, seed=4, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET, orders_per_account=1234
     ) as emu:
-        run = tap(emu.tap_config(account_codes=[_enabled(emu)[0]]))
+        run = tap(emu.tap_config(account_codes=[_enabled(emu)[0]]), streams=EVERY_STREAM)
         code = _enabled(emu)[0]
         ids = [r["id"] for r in run.records("orders")]
         assert sorted(ids) == sorted(o["id"] for o in emu.account_data(code).orders) and len(set(ids)) == len(ids)
@@ -132,7 +137,7 @@ def test_search_pages_and_id_set_caps_hold_with_many_records(tap):
 
 
 def test_snapshots_warehouses_and_account_configuration(small, tap):
-    run = tap(small.tap_config())
+    run = tap(small.tap_config(), streams=EVERY_STREAM)
     for code in _enabled(small):
         data = small.account_data(code)
         assert sorted(w["id"] for w in run.records("warehouses") if w["accountCode"] == code) == sorted(
@@ -144,7 +149,7 @@ def test_snapshots_warehouses_and_account_configuration(small, tap):
 
 def test_account_codes_narrows_the_accounts(small, tap):
     wanted = _enabled(small)[:2]
-    run = tap(small.tap_config(account_codes=[*wanted, "notinstalled"]))
+    run = tap(small.tap_config(account_codes=[*wanted, "notinstalled"]), streams=EVERY_STREAM)
     assert {r["accountCode"] for r in run.records("orders")} == set(wanted)
     assert "'notinstalled' is not installed" in run.stderr
 
@@ -154,7 +159,7 @@ def test_a_failing_account_is_reported_and_the_others_complete(small, tap):
     small.add_fault(
         f"/public-api/{bad}/", "status", status=401, body=b'{"response": "Authorization token expired"}', times=1000
     )
-    run = tap(small.tap_config())
+    run = tap(small.tap_config(), streams=EVERY_STREAM)
     assert run.returncode == 0, run.stderr
     assert {r["accountCode"] for r in run.records("orders")} == set(_enabled(small)) - {bad}
     assert f"orders: skipping account '{bad}'" in run.stderr
@@ -166,7 +171,7 @@ def test_shards_split_accounts_without_overlap_or_gaps(tap):
     with Emulator(n_accounts=12, seed=8, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET) as emu:
         seen = []
         for index in range(3):
-            run = tap(emu.tap_config(shard_count=3, shard_index=index))
+            run = tap(emu.tap_config(shard_count=3, shard_index=index), streams=EVERY_STREAM)
             codes = {r["accountCode"] for r in run.records("orders")}
             assert all(shard_of(c, 3) == index for c in codes)
             seen.append(codes)
@@ -204,7 +209,7 @@ def test_per_account_pools_stay_under_their_quota(tap):
         throttle_window=1.0,
         orders_per_account=900,
     ) as emu:
-        run = tap(emu.tap_config(max_concurrency=8))
+        run = tap(emu.tap_config(max_concurrency=8), streams=EVERY_STREAM)
         assert run.returncode == 0, run.stderr
         assert emu.throttled_count <= 1
         assert len(run.records("orders")) == 900 * len(_enabled(emu))
@@ -212,7 +217,7 @@ def test_per_account_pools_stay_under_their_quota(tap):
 
 
 def test_signed_developer_token_is_not_sent_to_account_apis(small, tap):
-    tap(small.tap_config())
+    tap(small.tap_config(), streams=EVERY_STREAM)
     for request in small.requests:
         if request.path.startswith("/public-api/"):
             assert "brightpearl-dev-token" not in request.headers
@@ -220,14 +225,14 @@ def test_signed_developer_token_is_not_sent_to_account_apis(small, tap):
 
 
 def test_an_interrupted_run_resumes_account_by_account(small, tap):
-    first = tap(small.tap_config(lookback_minutes=0))
+    first = tap(small.tap_config(lookback_minutes=0), streams=EVERY_STREAM)
     codes = _enabled(small)
     unfinished = set(codes[:2])
     # As if the run had stopped before these two accounts completed: no bookmark for them yet.
     state = copy.deepcopy(first.final_state)
     orders = state["bookmarks"]["orders"]
     orders["partitions"] = [p for p in orders["partitions"] if p["context"]["accountCode"] not in unfinished]
-    resumed = tap(small.tap_config(lookback_minutes=0), state=state)
+    resumed = tap(small.tap_config(lookback_minutes=0), state=state, streams=EVERY_STREAM)
     assert resumed.returncode == 0, resumed.stderr
     per_account = {}
     for record in resumed.records("orders"):
@@ -236,7 +241,7 @@ def test_an_interrupted_run_resumes_account_by_account(small, tap):
         assert per_account[code] == {o["id"] for o in small.account_data(code).orders}, "re-read in full"
     for code in set(codes) - unfinished:
         newest = _bookmark(first, "orders", code)
-        at_bookmark = {o["id"] for o in small.account_data(code).orders if _utc(o["updatedOn"]) == _utc(newest)}
+        at_bookmark = {o["id"] for o in small.account_data(code).orders if _changed(o) == _utc(newest)}
         assert per_account.get(code, set()) <= at_bookmark, "a completed account only re-reads its bookmark's ties"
     for code in codes:
         assert _bookmark(resumed, "orders", code) == _bookmark(first, "orders", code)

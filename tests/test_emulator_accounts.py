@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -43,18 +43,50 @@ def instant(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+def rows_of(r: requests.Response) -> list[dict[str, Any]]:
+    """Search rows zipped with their column names."""
+    response = r.json()["response"]
+    names = [c["name"] for c in response["metaData"]["columns"]]
+    return [dict(zip(names, row, strict=True)) for row in response["results"]]
+
+
+def search(e: Emulator, a: Account, path: str, **params: Any) -> list[dict[str, Any]]:
+    r = get(e, a, path, pageSize=500, **params)
+    assert r.status_code == 200, r.text
+    return rows_of(r)
+
+
+ORDER_COLUMNS = [
+    "orderId",
+    "orderTypeId",
+    "contactId",
+    "orderStatusId",
+    "orderStockStatusId",
+    "createdOn",
+    "createdById",
+    "customerRef",
+    "orderPaymentStatusId",
+    "updatedOn",
+    "parentOrderId",
+    "orderShippingStatusId",
+    "externalRef",
+    "installedIntegrationInstanceId",
+    "warehouseId",
+    "staffOwnerContactId",
+    "taxDate",
+    "departmentId",
+    "deliveryDate",
+]
+
+
 def test_public_app_auth_and_own_datacentre_only(emu: Emulator) -> None:
     a = acct_of(emu)
     path = "integration-service/account-configuration"
     ok = get(emu, a, path)
     assert ok.status_code == 200 and "brightpearl-requests-remaining" in ok.headers
-    assert ok.json()["response"] == {
-        "accountCode": a.accountCode,
-        "accountName": emu.account_data(a.accountCode).configuration["accountName"],
-        "timeZone": a.canonicalId,
-        "baseCurrencyCode": "GBP",
-        "accountVersion": 2,
-    }
+    settings = emu.account_data(a.accountCode).configuration  # the inner object, served nested
+    assert ok.json() == {"response": {"configuration": settings}}
+    assert settings["timeZone"] == a.canonicalId and len(settings["baseCurrencyCode"]) == 3
     bad = {**public_headers(emu, a), "brightpearl-account-token": sign(a.unsignedAccountToken, "nope")}
     r = requests.get(url(emu, a, path), headers=bad)
     assert r.status_code == 401 and r.json() == {"response": "Not authenticated"}
@@ -79,11 +111,8 @@ def test_private_tokens_disabled_and_gone(emu: Emulator) -> None:
     emu.set_private_token(a.accountCode, "staff-tok", kind="staff")
     r = requests.get(path, headers={**app, "brightpearl-account-token": "sys-tok"})
     assert r.status_code == 200 and r.json()["response"] == emu.account_data(a.accountCode).warehouses
-    assert len(r.json()["response"]) == 2 and set(r.json()["response"][0]["address"]) == {
-        "addressLine1",
-        "postalCode",
-        "countryIsoCode",
-    }
+    assert [w["id"] for w in r.json()["response"]] == [2, 3]  # recorded ids start at 2
+    assert all(set(w["address"]) == {"addressId"} for w in r.json()["response"])
     assert requests.get(path, headers={**app, "brightpearl-staff-token": "staff-tok"}).status_code == 200
     assert requests.get(path, headers={**app, "brightpearl-staff-token": "sys-tok"}).status_code == 401
     assert requests.get(path, headers={"brightpearl-account-token": "sys-tok"}).status_code == 401  # no app-ref
@@ -101,18 +130,23 @@ def test_search_paging_and_page_size_clamp() -> None:
         r = get(e, a, "order-service/order-search", pageSize=5000)
         assert r.status_code == 200
         body = r.json()
-        assert body["reference"] == {}
         meta = body["response"]["metaData"]
         assert meta["resultsReturned"] == 500 and meta["resultsAvailable"] == 1203
         assert (meta["firstResult"], meta["lastResult"], meta["morePagesAvailable"]) == (1, 500, True)
-        names = [c["name"] for c in meta["columns"]]
-        assert names == ["orderId", "orderTypeCode", "contactId", "orderStatusId", "createdOn", "updatedOn"]
+        assert [c["name"] for c in meta["columns"]] == ORDER_COLUMNS
         assert meta["columns"][0] == {
             "name": "orderId",
             "sortable": True,
             "filterable": True,
-            "reportDataType": "INTEGER",
+            "reportDataType": "IDSET",
+            "referenceData": [],
+            "isFreeTextSearchable": False,
+            "required": False,
         }
+        assert meta["sorting"] == [{"filterable": meta["columns"][0], "direction": "ASC"}]
+        reference = body["reference"]
+        assert reference["orderTypeNames"]["1"] == "SALES_ORDER"
+        assert set(reference["orderStatusNames"]) == {str(row[3]) for row in body["response"]["results"]}
         ids: list[int] = []
         first = 1
         while True:
@@ -124,52 +158,80 @@ def test_search_paging_and_page_size_clamp() -> None:
         assert ids == [o["id"] for o in e.account_data(a.accountCode).orders]  # default: id ASC
         assert page["metaData"]["resultsReturned"] == 203
         by_id = {o["id"]: o for o in e.account_data(a.accountCode).orders}
-        row = dict(zip(names, body["response"]["results"][0], strict=True))
-        order = by_id[row["orderId"]]
-        assert row == {
-            "orderId": order["id"],
-            "orderTypeCode": "SO",
-            "contactId": order["parties"]["customer"]["contactId"],
-            "orderStatusId": order["orderStatus"]["orderStatusId"],
-            "createdOn": order["createdOn"],
-            "updatedOn": order["updatedOn"],
-        }
+        for row in rows_of(r)[:50]:
+            order = by_id[row["orderId"]]
+            party = order["parties"].get("customer") or order["parties"]["supplier"]
+            assert row["orderTypeId"] == (1 if order["orderTypeCode"] == "SO" else 2)
+            assert row["contactId"] == party["contactId"] and row["customerRef"] == order["reference"]
+            assert row["orderStatusId"] == order["orderStatus"]["orderStatusId"]
+            assert (row["createdOn"], row["updatedOn"]) == (order["createdOn"], order.get("updatedOn"))
+            assert row["parentOrderId"] == order["parentOrderId"] and row["warehouseId"] == order["warehouseId"]
 
 
 def test_sort_and_period_filter(emu: Emulator) -> None:
     a = acct_of(emu)
     orders = emu.account_data(a.accountCode).orders
-    rows = get(emu, a, "order-service/order-search", sort="updatedOn.ASC").json()["response"]["results"]
-    stamps = [instant(r[5]) for r in rows]
-    assert stamps == sorted(stamps) and [r[0] for r in rows] != sorted(r[0] for r in rows)
+    rows = search(emu, a, "order-service/order-search", sort="updatedOn.ASC")
+    never = [r for r in rows if r["updatedOn"] is None]
+    assert never and rows[: len(never)] == never  # guess: nulls sort first on ASC
+    assert [r["orderId"] for r in never] == sorted(r["orderId"] for r in never)  # ties: id order
+    stamps = [instant(r["updatedOn"]) for r in rows[len(never) :]]
+    assert stamps == sorted(stamps) and [r["orderId"] for r in rows] != sorted(r["orderId"] for r in rows)
+    desc = search(emu, a, "order-service/order-search", sort="updatedOn.DESC")
+    assert [r["updatedOn"] for r in desc[-len(never) :]] == [None] * len(never)
     cut = stamps[len(stamps) // 2]
     cut_z = cut.astimezone().isoformat()  # same instant, a different offset
     since = get(emu, a, "order-service/order-search", updatedOn=f"{cut_z}/").json()["response"]
-    expected = {o["id"] for o in orders if instant(o["updatedOn"]) >= cut}
+    expected = {o["id"] for o in orders if "updatedOn" in o and instant(o["updatedOn"]) >= cut}
     assert {r[0] for r in since["results"]} == expected and since["metaData"]["resultsAvailable"] == len(expected)
-    window = get(emu, a, "order-service/order-search", updatedOn=f"{stamps[2].isoformat()}/{cut.isoformat()}")
-    assert {r[0] for r in window.json()["response"]["results"]} == {
-        o["id"] for o in orders if stamps[2] <= instant(o["updatedOn"]) < cut
+    window = search(emu, a, "order-service/order-search", updatedOn=f"{stamps[2].isoformat()}/{cut.isoformat()}")
+    assert {r["orderId"] for r in window} == {
+        o["id"] for o in orders if "updatedOn" in o and stamps[2] <= instant(o["updatedOn"]) < cut
     }
     none = get(emu, a, "order-service/order-search", updatedOn="2030-01-01T00:00:00Z/").json()["response"]
     assert none["results"] == [] and none["metaData"]["resultsAvailable"] == 0
+    created = search(emu, a, "order-service/order-search", createdOn="2000-01-01T00:00:00Z/")
+    assert len(created) == len(orders)  # createdOn is never null
     products = get(emu, a, "product-service/product-search", sort="productId.ASC").json()["response"]
     assert [r[0] for r in products["results"]] == [p["id"] for p in emu.account_data(a.accountCode).products]
     bad = get(emu, a, "order-service/order-search", updatedOn="yesterday/")
     assert bad.status_code == 500 and bad.json()["errors"][0]["code"] == "CMNC-018"
 
 
-def test_contact_search_hides_updated_on_but_filters_on_it(emu: Emulator) -> None:
+def test_value_filters_by_column_type(emu: Emulator) -> None:
+    a = acct_of(emu)
+    orders = emu.account_data(a.accountCode).orders
+    some = [o["id"] for o in orders[:5]]
+    assert [r["orderId"] for r in search(emu, a, "order-service/order-search", orderId=f"{some[0]}-{some[-1]}")] == some
+    status = orders[0]["orderStatus"]["orderStatusId"]
+    rows = search(emu, a, "order-service/order-search", orderStatusId=str(status))
+    assert {r["orderId"] for r in rows} == {o["id"] for o in orders if o["orderStatus"]["orderStatusId"] == status}
+    contacts = emu.account_data(a.accountCode).contacts
+    name = contacts[0]["lastName"]
+    rows = search(emu, a, "contact-service/contact-search", lastName=name.lower()[1:4])  # guess: contains, any case
+    assert {contacts[0]["contactId"]} <= {r["contactId"] for r in rows}
+    suppliers = search(emu, a, "contact-service/contact-search", isSupplier="true")
+    assert all(r["isSupplier"] is True for r in suppliers)
+    bad = get(emu, a, "contact-service/contact-search", isSupplier="maybe")
+    assert bad.status_code == 500 and bad.json()["errors"][0]["code"] == "CMNC-018"
+
+
+def test_contact_search_shows_updated_on_and_the_old_quirk_is_opt_in(emu: Emulator) -> None:
     a = acct_of(emu)
     contacts = emu.account_data(a.accountCode).contacts
-    page = get(emu, a, "contact-service/contact-search", sort="updatedOn.ASC").json()["response"]
-    assert [c["name"] for c in page["metaData"]["columns"]][-1] == "updatedOn"
-    assert all(row[4] is None for row in page["results"])
-    by_updated = sorted(contacts, key=lambda c: (instant(c["updatedOn"]), c["contactId"]))
-    assert [row[0] for row in page["results"]] == [c["contactId"] for c in by_updated]
-    latest = by_updated[-1]["updatedOn"]
-    tail = get(emu, a, "contact-service/contact-search", updatedOn=f"{latest}/").json()["response"]
-    assert {row[0] for row in tail["results"]} == {c["contactId"] for c in contacts if c["updatedOn"] == latest}
+    rows = search(emu, a, "contact-service/contact-search")
+    assert [r["updatedOn"] for r in rows] == [c.get("updatedOn") for c in contacts]  # recorded (2025): set
+    with Emulator(n_accounts=30, seed=11, contact_search_hides_updated=True) as quirky:
+        b = acct_of(quirky)
+        contacts = quirky.account_data(b.accountCode).contacts
+        rows = search(quirky, b, "contact-service/contact-search", sort="updatedOn.ASC")
+        assert all(r["updatedOn"] is None for r in rows)
+        updated = [c for c in contacts if "updatedOn" in c]
+        by_updated = sorted(updated, key=lambda c: (instant(c["updatedOn"]), c["contactId"]))
+        assert [r["contactId"] for r in rows][-len(by_updated) :] == [c["contactId"] for c in by_updated]
+        latest = by_updated[-1]["updatedOn"]
+        tail = search(quirky, b, "contact-service/contact-search", updatedOn=f"{latest}/")
+        assert {r["contactId"] for r in tail} == {c["contactId"] for c in updated if c["updatedOn"] == latest}
 
 
 def test_id_sets_caps_and_not_found() -> None:
@@ -185,14 +247,19 @@ def test_id_sets_caps_and_not_found() -> None:
         over = get(e, a, f"order-service/order/1-{200 + 1}")
         assert over.status_code == 400
         assert over.json() == {"errors": [{"code": "CMNC-400", "message": "Too many ids requested (max 200)"}]}
-        assert get(e, a, "order-service/order/1-200").status_code == 404  # in cap, none exist
+        none = get(e, a, "order-service/order/1-200")  # in cap, none exist: recorded 200 with []
+        assert (none.status_code, none.json()) == (200, {"response": []})
         missing = get(e, a, "product-service/product/1-5")
         assert missing.status_code == 404
-        assert missing.json() == {"errors": [{"code": "CMNC-404", "message": "No resources found"}]}
+        assert missing.json() == {"errors": [{"code": "CMNC-404", "message": "No Product Found"}]}
+        no_contact = get(e, a, "contact-service/contact/1-5")
+        assert no_contact.status_code == 404
+        assert no_contact.json() == {"errors": [{"code": "CMNC-404", "message": "No Contact Found"}]}
         product = e.account_data(a.accountCode).products[0]
         assert get(e, a, f"product-service/product/{product['id']}").json() == {"response": [product]}
         contact = e.account_data(a.accountCode).contacts[-1]
-        assert get(e, a, f"contact-service/contact/{contact['contactId']}").json()["response"] == [contact]
+        body = get(e, a, f"contact-service/contact/{contact['contactId']},1").json()
+        assert body["response"] == [contact] and body["pagination"]["resultsReturned"] == 1
         assert get(e, a, "order-service/order/7-3").status_code == 400
 
 
@@ -200,37 +267,59 @@ def test_order_rows_map_and_local_offsets() -> None:
     accounts = [acct for acct in Emulator(n_accounts=40, seed=3).accounts if acct.enabled]
     with Emulator(accounts, seed=3) as e:
         a = next(x for x in e.accounts if x.currentUtcOffset in ("-03:30", "+05:45"))
-        order = get(e, a, "order-service/order-search").json()["response"]["results"][0]
-        detail = get(e, a, f"order-service/order/{order[0]}").json()["response"][0]
-        for stamp in (order[4], order[5], detail["createdOn"], detail["updatedOn"]):
+        row = next(r for r in search(e, a, "order-service/order-search") if r["updatedOn"] is not None)
+        detail = get(e, a, f"order-service/order/{row['orderId']}").json()["response"][0]
+        for stamp in (row["createdOn"], row["updatedOn"], detail["createdOn"], detail["updatedOn"], row["taxDate"]):
             assert stamp.endswith(a.currentUtcOffset) and len(stamp) == len("2025-06-01T09:15:00.000-03:30")
         rows = detail["orderRows"]
         assert isinstance(rows, dict) and rows and all(k.isdigit() for k in rows)
-        row = next(iter(rows.values()))
-        assert set(row) == {"productId", "productName", "quantity", "rowValue"}
-        assert row["quantity"]["magnitude"].endswith(".0000") and row["rowValue"]["rowNet"]["value"]
+        line = next(iter(rows.values()))
+        assert list(line) == [
+            "orderRowSequence",
+            "productId",
+            "productName",
+            "productSku",
+            "quantity",
+            "itemCost",
+            "productPrice",
+            "discountPercentage",
+            "rowValue",
+            "nominalCode",
+            "composition",
+            "clonedFromId",
+        ]
+        assert line["quantity"]["magnitude"].endswith(".0000") and line["discountPercentage"] == "0.00"
         net = sum(float(r["rowValue"]["rowNet"]["value"]) for r in rows.values())
         assert float(detail["totalValue"]["net"]) == pytest.approx(net)
-        assert detail["currency"] == {"orderCurrencyCode": "GBP"} and detail["orderTypeCode"] == "SO"
+        assert detail["currency"]["orderCurrencyCode"] == detail["currency"]["accountingCurrencyCode"]
+        assert detail["orderTypeCode"] in ("SO", "PO") and detail["parentOrderId"] >= 0
 
 
-def test_touch_and_add_records_move_after_previous_max(emu: Emulator) -> None:
+def test_touch_and_add_records(emu: Emulator) -> None:
     a = acct_of(emu)
     data = emu.account_data(a.accountCode)
-    before = max(instant(o["updatedOn"]) for o in data.orders)
-    victim = data.orders[0]["id"]
-    emu.touch(a.accountCode, "order", [victim])
+    before = max(instant(o["updatedOn"]) for o in data.orders if "updatedOn" in o) + timedelta(milliseconds=1)
+    fresh = data.never_updated("order")[0]
+    victim = data.orders[0]["id"] if data.orders[0]["id"] != fresh else data.orders[1]["id"]
+    emu.touch(a.accountCode, "order", [victim, fresh])
     new = emu.add_records(a.accountCode, "order", 2)
     assert new[0] > max(o["id"] for o in data.orders[:-2])
-    since = get(emu, a, "order-service/order-search", updatedOn=f"{before.isoformat()}/", sort="updatedOn.ASC")
-    rows = since.json()["response"]["results"]
-    assert {r[0] for r in rows} >= {victim, *new}
-    assert all(instant(r[5]) > before for r in rows if r[0] in {victim, *new})
-    assert all(r[5].endswith(a.currentUtcOffset) for r in rows)
-    served = get(emu, a, f"order-service/order/{victim}").json()["response"][0]
-    assert served["updatedOn"] == data.orders[0]["updatedOn"] and instant(served["updatedOn"]) > before
+    rows = search(emu, a, "order-service/order-search", updatedOn=f"{before.isoformat()}/", sort="updatedOn.ASC")
+    assert {r["orderId"] for r in rows} == {victim, fresh}  # new records were never updated
+    assert all(instant(r["updatedOn"]) > before and r["updatedOn"].endswith(a.currentUtcOffset) for r in rows)
+    touched = get(emu, a, f"order-service/order/{fresh}").json()["response"][0]
+    assert list(touched)[list(touched).index("createdOn") + 1] == "updatedOn"  # recorded member order
+    assert touched["updatedOn"] == data.table("order").by_id[fresh]["updatedOn"]
+    for rid in new:
+        assert "updatedOn" not in get(emu, a, f"order-service/order/{rid}").json()["response"][0]
+    created = search(emu, a, "order-service/order-search", createdOn=f"{before.isoformat()}/")
+    assert {r["orderId"] for r in created} == set(new) and all(r["updatedOn"] is None for r in created)
     contact_ids = emu.add_records(a.accountCode, "contact", 1)
     assert get(emu, a, f"contact-service/contact/{contact_ids[0]}").status_code == 200
+    products = emu.add_records(a.accountCode, "product", 1)
+    emu.touch(a.accountCode, "product", products)
+    product = get(emu, a, f"product-service/product/{products[0]}").json()["response"][0]
+    assert product["version"] == int(instant(product["updatedOn"]).timestamp() * 1000)  # recorded: version = updatedOn
     with pytest.raises(ValueError):
         emu.touch(a.accountCode, "invoice", [1])
 
@@ -244,9 +333,13 @@ def test_deterministic_and_fast() -> None:
     second = Emulator(n_accounts=3, seed=9, orders_per_account=2000).account_data(code)
     assert data.orders == second.orders and data.contacts == second.contacts
     assert Emulator(n_accounts=3, seed=10).account_data(code).products != data.products[:8]
-    updated = [o["updatedOn"] for o in data.orders]
+    updated = [o["updatedOn"] for o in data.orders if "updatedOn" in o]
     assert len(set(updated)) < len(updated)  # deliberate ties
-    assert min(updated) >= "2025" and all(o["createdOn"] <= o["updatedOn"] for o in data.orders)
+    assert min(updated) >= "2025" and all(o["createdOn"] <= o.get("updatedOn", "9") for o in data.orders)
+    never = len(data.orders) - len(updated)
+    assert 0.15 < never / len(data.orders) < 0.25  # never_updated_fraction=0.2 by default
+    none = Emulator(n_accounts=3, seed=9, orders_per_account=50, never_updated_fraction=0.0).account_data(code)
+    assert all("updatedOn" in o for o in none.orders)
 
 
 def test_per_account_throttle_pools_and_faults() -> None:

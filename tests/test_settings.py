@@ -29,9 +29,18 @@ def test_about_lists_every_contract_setting_with_secrets_flagged():
     )
     settings = about["settings"]["properties"]
     assert set(settings) >= CONTRACT
-    secrets = {"developer_token", "developer_secret", "account_token", "staff_token"}
+    secrets = {
+        "developer_token",
+        "developer_secret",
+        "account_token",
+        "staff_token",
+        "client_secret",
+        "refresh_token",
+        "token_encryption_key",
+        "https_proxy",  # may hold a proxy password
+    }
     assert {k for k, v in settings.items() if v.get("secret")} == secrets
-    for name in ("developer_token", "developer_secret", "account_token", "staff_token"):
+    for name in secrets:
         assert "pattern" not in settings[name] and "enum" not in settings[name]
     # The developer settings are required unless a private app gives account_code + a token:
     # checked at start-up (below), so the schema itself requires only app_reference.

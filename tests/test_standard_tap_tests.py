@@ -7,7 +7,7 @@ import atexit
 from singer_sdk.testing import get_tap_test_class
 
 from tap_brightpearl.tap import TapBrightpearl
-from tests.conftest import DEV_SECRET, DEV_TOKEN
+from tests.conftest import DEV_SECRET, DEV_TOKEN, EVERY_STREAM, catalog_selecting
 from tests.emulator import Emulator
 
 # The SDK builds its test class at import time from a config, so the emulator
@@ -15,7 +15,11 @@ from tests.emulator import Emulator
 _EMULATOR = Emulator(n_accounts=25, seed=5, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET).start()
 atexit.register(_EMULATOR.stop)
 
+_CONFIG = _EMULATOR.tap_config(start_date="2000-01-01T00:00:00Z")
+
+# Every stream selected, account streams included: they are opt-in for a public app.
 TestTapBrightpearl = get_tap_test_class(
     tap_class=TapBrightpearl,
-    config=_EMULATOR.tap_config(start_date="2000-01-01T00:00:00Z"),
+    config=_CONFIG,
+    catalog=catalog_selecting(_CONFIG, EVERY_STREAM),
 )

@@ -1,6 +1,7 @@
-"""Stream classes, one module per kind of Brightpearl access."""
+"""Stream classes, one module per kind of Brightpearl data, in the order a run syncs them."""
 
-from tap_brightpearl.streams.account_data import (
+from tap_brightpearl.streams.business import (
+    ACCOUNT_STREAMS,
     AccountConfigurationStream,
     ContactsStream,
     OrdersStream,
@@ -9,10 +10,11 @@ from tap_brightpearl.streams.account_data import (
 )
 from tap_brightpearl.streams.developer_tools import AccountTimezonesStream, InstalledAccountsStream
 
-ACCOUNT_STREAMS = (OrdersStream, ProductsStream, ContactsStream, WarehousesStream, AccountConfigurationStream)
+DEVELOPER_TOOLS_STREAMS = (InstalledAccountsStream, AccountTimezonesStream)
 
 __all__ = [
     "ACCOUNT_STREAMS",
+    "DEVELOPER_TOOLS_STREAMS",
     "AccountConfigurationStream",
     "AccountTimezonesStream",
     "ContactsStream",

@@ -28,6 +28,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--datacentres", default="euw1,use1,usw1", help="comma-separated codes")
     parser.add_argument("--master", default=None, help="master datacentre (default: first)")
     parser.add_argument("--no-account-location", action="store_true")
+    parser.add_argument(
+        "--never-updated-fraction", type=float, default=0.2, help="share of records with no updatedOn yet"
+    )
+    parser.add_argument("--no-account-apis", action="store_true", help="answer every /public-api/ call 401")
     parser.add_argument("--config-out", type=Path, default=None, help="also write config here")
     return parser.parse_args(argv)
 
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         throttle_quota=args.quota,
         throttle_window=args.window_s,
         account_location=not args.no_account_location,
+        never_updated_fraction=args.never_updated_fraction,
+        account_apis=not args.no_account_apis,
     )
     done = threading.Event()
 

@@ -1,214 +1,43 @@
 """Deterministic business data for one emulated account: orders, products, contacts, warehouses.
 
 Built lazily from (emulator seed, accountCode) so tests and benchmarks see identical data run
-after run. Timestamps carry the account's local offset, as Brightpearl's do.
+after run. Shapes follow real recorded Brightpearl bodies (account_records.py); timestamps carry
+the account's local offset. A share of records (``never_updated_fraction``) was never updated:
+their detail body has no ``updatedOn`` member and their search row shows null, as recorded.
+
+``AccountData.configuration`` is the INNER settings object (every value a string); the endpoint
+serves it nested, as ``{"response": {"configuration": <that object>}}``.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any
 
+from .account_records import RecordFactory
+from .account_tables import Record, Table, contact_table, order_table, product_table
+from .account_templates import custom_fields, postal_addresses
+from .clock import format_local, offset_minutes, parse_instant
 from .data import Account, parse_ms
 
-Record = dict[str, Any]
+__all__ = ["RESOURCES", "AccountData", "Table", "format_local", "offset_minutes", "parse_instant"]
+
 RESOURCES = ("order", "product", "contact")
 _CREATED_FROM = parse_ms("2024-01-01T00:00:00.000Z")
 _CREATED_TO = parse_ms("2025-01-01T00:00:00.000Z")
 _UPDATED_FROM = _CREATED_TO  # every updatedOn is after every createdOn
 _UPDATED_TO = parse_ms("2026-10-31T00:00:00.000Z")
 UPDATED_TIE_PROBABILITY = 0.05  # a few equal updatedOn values: bookmarks must cope with ties
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-ORDER_STATUSES: tuple[tuple[int, str], ...] = (
-    (1, "Draft / Quote"),
-    (2, "New web order"),
-    (4, "Invoiced"),
-    (5, "Cancelled"),
-    (6, "Dispatched"),
-)
-FIRST_NAMES = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Margaret", "Linus", "Radia", "Tim")
-LAST_NAMES = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Hamilton", "Perlman")
-PRODUCT_WORDS = ("Widget", "Gadget", "Sprocket", "Gizmo", "Doohickey", "Flange", "Bracket", "Valve")
-PRODUCT_ADJECTIVES = ("Blue", "Large", "Deluxe", "Mini", "Steel", "Organic", "Classic", "Turbo")
-COUNTRIES = ("GBR", "USA", "DEU", "IND", "AUS", "NPL")
-
-
-def offset_minutes(offset: str) -> int:
-    """Turn "+05:45" / "-03:30" into signed minutes."""
-    sign = -1 if offset.startswith("-") else 1
-    hours, _, minutes = offset.lstrip("+-").partition(":")
-    return sign * (int(hours) * 60 + int(minutes or 0))
-
-
-def format_local(epoch_ms: int, offset: str) -> str:
-    """Format an instant as Brightpearl does for accounts: local wall time, millis, offset."""
-    local = _EPOCH + timedelta(milliseconds=epoch_ms + offset_minutes(offset) * 60_000)
-    return f"{local:%Y-%m-%dT%H:%M:%S}.{epoch_ms % 1000:03d}{offset}"
-
-
-def parse_instant(text: str, default_offset: str) -> int:
-    """Parse an ISO date-time (offset, Z, or none = account local time) to epoch millis."""
-    text = text.strip().replace(" ", "+")  # an unencoded "+" arrives as a space
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    dt = datetime.fromisoformat(text)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone(timedelta(minutes=offset_minutes(default_offset))))
-    delta = dt - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
-
-
-@dataclass(frozen=True)
-class Column:
-    """One search column: its name, Brightpearl data type and how to read it from a record."""
-
-    name: str
-    data_type: str  # INTEGER | STRING | PERIOD
-    read: Callable[[Record], Any]
-
-    def meta(self) -> dict[str, Any]:
-        """Describe the column as metaData.columns does."""
-        return {"name": self.name, "sortable": True, "filterable": True, "reportDataType": self.data_type}
-
-
-@dataclass
-class Table:
-    """One resource: detail records (as served) plus the true instants search sorts on."""
-
-    resource: str
-    id_field: str
-    columns: tuple[Column, ...]
-    hide_updated: bool = False  # contact-search quirk: updatedOn cell is always null
-    records: list[Record] = field(default_factory=list)
-    by_id: dict[int, Record] = field(default_factory=dict)
-    created_ms: dict[int, int] = field(default_factory=dict)
-    updated_ms: dict[int, int] = field(default_factory=dict)
-
-    version: int = 0
-    _keyed: tuple[int, list[tuple[list[Any], Record]]] | None = None
-    _json: dict[int, bytes] = field(default_factory=dict)
-
-    def add(self, record: Record, created: int, updated: int) -> None:
-        """Register a record built by the generator (ids ascending)."""
-        rid = record[self.id_field]
-        self.records.append(record)
-        self.by_id[rid] = record
-        self.created_ms[rid] = created
-        self.updated_ms[rid] = updated
-        self.changed(rid)
-
-    def changed(self, rid: int) -> None:
-        """Forget what was cached about a record (it was added or touched)."""
-        self.version += 1
-        self._json.pop(rid, None)
-
-    def keyed(self) -> list[tuple[list[Any], Record]]:
-        """(search key, record) for every record, cached until the table changes.
-
-        The emulator must not be the bottleneck of a benchmark: a real Brightpearl is not
-        one Python process, so the per-request work here is kept small.
-        """
-        if self._keyed is None or self._keyed[0] != self.version:
-            self._keyed = (self.version, [(self.key(r), r) for r in self.records])
-        return self._keyed[1]
-
-    def record_json(self, record: Record) -> bytes:
-        """The record as served, encoded once until it changes."""
-        rid = record[self.id_field]
-        cached = self._json.get(rid)
-        if cached is None:
-            cached = self._json[rid] = json.dumps(record, separators=(",", ":")).encode("utf-8")
-        return cached
-
-    def column_index(self, name: str) -> int | None:
-        """Find a column by name (None when unknown)."""
-        for i, col in enumerate(self.columns):
-            if col.name == name:
-                return i
-        return None
-
-    def key(self, record: Record) -> list[Any]:
-        """Server-side cell values: PERIOD columns as true epoch millis (never hidden)."""
-        rid = record[self.id_field]
-        out: list[Any] = []
-        for col in self.columns:
-            if col.name == "createdOn":
-                out.append(self.created_ms[rid])
-            elif col.name == "updatedOn":
-                out.append(self.updated_ms[rid])
-            else:
-                out.append(col.read(record))
-        return out
-
-    def row(self, record: Record) -> list[Any]:
-        """The cells a search result row shows, in column order."""
-        cells = [col.read(record) for col in self.columns]
-        if self.hide_updated:
-            cells[-1] = None
-        return cells
-
-    def max_updated(self) -> int:
-        """Latest updatedOn instant (0 when empty)."""
-        return max(self.updated_ms.values(), default=0)
-
-    def next_id(self) -> int:
-        """A fresh id after every existing one."""
-        return max(self.by_id, default=0) + 1
-
-
-def _order_table() -> Table:
-    return Table(
-        "order",
-        "id",
-        (
-            Column("orderId", "INTEGER", lambda r: r["id"]),
-            Column("orderTypeCode", "STRING", lambda r: r["orderTypeCode"]),
-            Column("contactId", "INTEGER", lambda r: r["parties"]["customer"]["contactId"]),
-            Column("orderStatusId", "INTEGER", lambda r: r["orderStatus"]["orderStatusId"]),
-            Column("createdOn", "PERIOD", lambda r: r["createdOn"]),
-            Column("updatedOn", "PERIOD", lambda r: r["updatedOn"]),
-        ),
-    )
-
-
-def _product_table() -> Table:
-    return Table(
-        "product",
-        "id",
-        (
-            Column("productId", "INTEGER", lambda r: r["id"]),
-            Column("SKU", "STRING", lambda r: r["identity"]["sku"]),
-            Column("productName", "STRING", lambda r: r["salesChannels"][0]["productName"]),
-            Column("createdOn", "PERIOD", lambda r: r["createdOn"]),
-            Column("updatedOn", "PERIOD", lambda r: r["updatedOn"]),
-        ),
-    )
-
-
-def _contact_table() -> Table:
-    return Table(
-        "contact",
-        "contactId",
-        (
-            Column("contactId", "INTEGER", lambda r: r["contactId"]),
-            Column("firstName", "STRING", lambda r: r["firstName"]),
-            Column("lastName", "STRING", lambda r: r["lastName"]),
-            Column("createdOn", "PERIOD", lambda r: r["createdOn"]),
-            Column("updatedOn", "PERIOD", lambda r: r["updatedOn"]),
-        ),
-        hide_updated=True,
-    )
-
-
-def _money(pence: int) -> str:
-    return f"{pence // 100}.{pence % 100:02d}"
+# Where includeOptional=customFields puts the member (recorded: after warehouseId in orders,
+# after composition in products). # guess: at the end of a contact.
+_CUSTOM_FIELDS_AFTER = {"order": "warehouseId", "product": "composition", "contact": None}
+OPTIONALS = {
+    "order": frozenset({"customFields"}),
+    "product": frozenset({"customFields"}),
+    "contact": frozenset({"customFields", "postalAddresses"}),  # guess: not recorded for contacts
+}
 
 
 class AccountData:
@@ -223,45 +52,50 @@ class AccountData:
         products: int,
         contacts: int,
         warehouses: int,
+        never_updated_fraction: float = 0.2,
+        contact_search_hides_updated: bool = False,
     ) -> None:
         """Generate everything now (the emulator calls this lazily, once per account)."""
+        if not 0.0 <= never_updated_fraction <= 1.0:
+            raise ValueError(f"never_updated_fraction must be within [0, 1], not {never_updated_fraction}")
         self.account_code = account.accountCode
         self.offset = account.currentUtcOffset
+        self.never_updated_fraction = never_updated_fraction
         self.lock = threading.RLock()
         self._rng = random.Random(f"{seed}/account-data/{account.accountCode}")
-        self._next_row_id = 1
+        warehouse_ids = list(range(2, 2 + warehouses))  # recorded ids start at 2
+        self.factory = RecordFactory(account, self._rng, warehouse_ids)
         self.tables: dict[str, Table] = {
-            "order": _order_table(),
-            "product": _product_table(),
-            "contact": _contact_table(),
+            "order": order_table(),
+            "product": product_table(),
+            "contact": contact_table(hide_updated=contact_search_hides_updated),
         }
-        self.warehouses: list[Record] = [self._warehouse(i + 1) for i in range(warehouses)]
-        self.configuration: Record = {
-            "accountCode": account.accountCode,
-            "accountName": f"{account.accountCode.rstrip('0123456789').title()} Ltd",
-            "timeZone": account.canonicalId,
-            "baseCurrencyCode": "GBP",
-            "accountVersion": 2,
+        self._builders: dict[str, Callable[[int, int, int | None], tuple[Record, Record]]] = {
+            "order": self.factory.order,
+            "product": self.factory.product,
+            "contact": self.factory.contact,
         }
+        self.warehouses: list[Record] = [self.factory.warehouse(w, warehouse_ids) for w in warehouse_ids]
+        self.configuration: Record = self.factory.configuration()
         # Products and contacts first: orders point at them.
-        self._generate("product", 1001, products, self._product)
-        self._generate("contact", 201, contacts, self._contact)
-        self._generate("order", 100001, orders, self._order)
+        self._generate("product", 1001, products)
+        self._generate("contact", 201, contacts)
+        self._generate("order", 100001, orders)
 
     # -- public views ------------------------------------------------------------------------
     @property
     def orders(self) -> list[Record]:
-        """Order detail bodies as served, id order."""
+        """Order detail bodies as served (without optional members), id order."""
         return self.tables["order"].records
 
     @property
     def products(self) -> list[Record]:
-        """Product detail bodies as served, id order."""
+        """Product detail bodies as served (without optional members), id order."""
         return self.tables["product"].records
 
     @property
     def contacts(self) -> list[Record]:
-        """Contact detail bodies as served, id order."""
+        """Contact detail bodies as served (without optional members), id order."""
         return self.tables["contact"].records
 
     def table(self, resource: str) -> Table:
@@ -270,39 +104,80 @@ class AccountData:
             raise ValueError(f"unknown resource {resource!r}; expected one of {list(RESOURCES)}")
         return self.tables[resource]
 
+    def never_updated(self, resource: str) -> list[int]:
+        """Ids of records that were never updated (no updatedOn member), id order."""
+        table = self.table(resource)
+        return [r[table.id_field] for r in table.records if table.updated_ms[r[table.id_field]] is None]
+
+    def detail_json(self, resource: str, record: Record, optional: frozenset[str]) -> bytes:
+        """The record as served for an includeOptional set (encoded once per set until it changes)."""
+        table = self.tables[resource]
+        wanted = optional & OPTIONALS[resource]
+        if not wanted:
+            return table.record_json(record)
+        return table.optional_json(record, wanted, lambda r: self._with_optional(resource, r, wanted))
+
+    def _with_optional(self, resource: str, record: Record, wanted: frozenset[str]) -> Record:
+        table = self.tables[resource]
+        rid = record[table.id_field]
+        added: Record = {}
+        if "customFields" in wanted:
+            added["customFields"] = custom_fields(resource, rid)
+        if "postalAddresses" in wanted:
+            added["postalAddresses"] = postal_addresses(record, table.extras[rid])
+        after = _CUSTOM_FIELDS_AFTER[resource]
+        if after is None or after not in record:
+            return {**record, **added}
+        out: Record = {}
+        for name, value in record.items():
+            out[name] = value
+            if name == after:
+                out.update(added)
+        return out
+
     # -- mutation ----------------------------------------------------------------------------
     def _now_after(self, table: Table) -> int:
-        """'Now', but strictly after every existing updatedOn (generated data runs to 2026)."""
-        return max(int(time.time() * 1000), table.max_updated() + 1000)
+        """'Now', but strictly after every existing createdOn/updatedOn (generated data runs to 2026)."""
+        return max(int(time.time() * 1000), table.latest_ms() + 1000)
 
     def touch(self, resource: str, ids: list[int]) -> None:
-        """Mark records as just updated (incremental-sync tests)."""
+        """Mark records as just updated: updatedOn appears (or moves) and the version goes up."""
         with self.lock:
             table = self.table(resource)
             missing = [i for i in ids if i not in table.by_id]
             if missing:
                 raise KeyError(f"no {resource} with ids {missing}")
             now = self._now_after(table)
+            stamp = format_local(now, self.offset)
             for rid in ids:
+                record = table.by_id[rid]
                 table.updated_ms[rid] = now
-                table.by_id[rid]["updatedOn"] = format_local(now, self.offset)
+                _set_updated_on(record, stamp)
+                if resource == "order":
+                    record["version"] += 1
+                elif resource == "product":
+                    record["version"] = now  # recorded: a product's version is its updatedOn in millis
                 table.changed(rid)
 
     def add_records(self, resource: str, k: int) -> list[int]:
-        """Create ``k`` records created and updated now; return their ids."""
+        """Create ``k`` records created now and never updated (no updatedOn yet); return their ids.
+
+        That is what a fresh Brightpearl order looks like (recorded: a new order has no updatedOn).
+        """
         with self.lock:
             table = self.table(resource)
             now = self._now_after(table)
-            build = {"order": self._order, "product": self._product, "contact": self._contact}[resource]
+            build = self._builders[resource]
             new: list[int] = []
             for _ in range(k):
                 rid = table.next_id()
-                table.add(build(rid, now, now), now, now)
+                record, extras = build(rid, now, None)
+                table.add(record, now, None, extras)
                 new.append(rid)
             return new
 
     # -- generation --------------------------------------------------------------------------
-    def _generate(self, resource: str, first_id: int, n: int, build: Callable[[int, int, int], Record]) -> None:
+    def _generate(self, resource: str, first_id: int, n: int) -> None:
         rng = self._rng
         ids: list[int] = []
         rid = first_id
@@ -314,86 +189,31 @@ class AccountData:
         # Random gaps (zero for a tie), scaled so the values spread over the whole range.
         gaps = [0 if i and rng.random() < UPDATED_TIE_PROBABILITY else rng.randint(1, 1000) for i in range(n)]
         total, scale, acc = sum(gaps) or 1, _UPDATED_TO - _UPDATED_FROM, 0
-        updated: list[int] = []
+        updated: list[int | None] = []
         for gap in gaps:
             acc += gap
             updated.append(_UPDATED_FROM + acc * scale // total)
         rng.shuffle(updated)  # updatedOn order differs from id order, so sort=updatedOn matters
-        table = self.tables[resource]
+        # Recorded: never-updated orders and products (no updatedOn member, null search cell).
+        # guess: contacts too; the 2025 contact search only showed contacts with updatedOn set
+        # (equal to createdOn), so a never-updated contact may in fact carry updatedOn = createdOn.
+        fraction = self.never_updated_fraction
+        if fraction:
+            updated = [None if rng.random() < fraction else u for u in updated]
+        table, build = self.tables[resource], self._builders[resource]
         for rid, c, u in zip(ids, created, updated, strict=True):
-            table.add(build(rid, c, u), c, u)
+            record, extras = build(rid, c, u)
+            table.add(record, c, u, extras)
 
-    def _stamp(self, ms: int) -> str:
-        return format_local(ms, self.offset)
 
-    def _product(self, rid: int, created: int, updated: int) -> Record:
-        rng = self._rng
-        name = f"{rng.choice(PRODUCT_ADJECTIVES)} {rng.choice(PRODUCT_WORDS)}"
-        return {
-            "id": rid,
-            "brandId": rng.randint(1, 5),
-            "identity": {"sku": f"SKU-{rid:06d}"},
-            "salesChannels": [{"salesChannelName": "Brightpearl", "productName": name}],
-            "createdOn": self._stamp(created),
-            "updatedOn": self._stamp(updated),
-            "status": "LIVE",
-        }
-
-    def _contact(self, rid: int, created: int, updated: int) -> Record:
-        rng = self._rng
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        return {
-            "contactId": rid,
-            "firstName": first,
-            "lastName": last,
-            "createdOn": self._stamp(created),
-            "updatedOn": self._stamp(updated),
-            "communication": {"emails": {"PRI": {"email": f"{first}.{last}.{rid}@example.com".lower()}}},
-        }
-
-    def _order(self, rid: int, created: int, updated: int) -> Record:
-        rng = self._rng
-        products = self.tables["product"].records
-        contacts = self.tables["contact"].records
-        rows: dict[str, Record] = {}
-        net = 0
-        for _ in range(rng.randint(1, 3) if products else 0):
-            product = rng.choice(products)
-            qty = rng.randint(1, 5)
-            row_net = qty * rng.randint(100, 5000)
-            net += row_net
-            rows[str(self._next_row_id)] = {
-                "productId": product["id"],
-                "productName": product["salesChannels"][0]["productName"],
-                "quantity": {"magnitude": f"{qty}.0000"},
-                "rowValue": {"rowNet": {"value": _money(row_net)}},
-            }
-            self._next_row_id += 1
-        tax = net // 5
-        status_id, status_name = rng.choice(ORDER_STATUSES)
-        parent = rid - rng.randint(1, 3) if rid > 100003 and rng.random() < 0.05 else None
-        return {
-            "id": rid,
-            "parentOrderId": parent,
-            "orderTypeCode": "SO",
-            "reference": f"#{rid}",
-            "orderStatus": {"orderStatusId": status_id, "name": status_name},
-            "createdOn": self._stamp(created),
-            "updatedOn": self._stamp(updated),
-            "currency": {"orderCurrencyCode": "GBP"},
-            "totalValue": {"net": _money(net), "taxAmount": _money(tax), "total": _money(net + tax)},
-            "parties": {"customer": {"contactId": rng.choice(contacts)["contactId"] if contacts else None}},
-            "orderRows": rows,
-        }
-
-    def _warehouse(self, wid: int) -> Record:
-        rng = self._rng
-        return {
-            "id": wid,
-            "name": f"Warehouse {wid}",
-            "address": {
-                "addressLine1": f"{rng.randint(1, 200)} {rng.choice(LAST_NAMES)} Street",
-                "postalCode": f"{rng.choice('ABCDEFGHKLMN')}{rng.randint(1, 99)} {rng.randint(1, 9)}XY",
-                "countryIsoCode": rng.choice(COUNTRIES),
-            },
-        }
+def _set_updated_on(record: Record, stamp: str) -> None:
+    """Set updatedOn in place; a never-updated record gets it right after createdOn, as recorded."""
+    if "updatedOn" in record:
+        record["updatedOn"] = stamp
+        return
+    items = list(record.items())
+    record.clear()
+    for name, value in items:
+        record[name] = value
+        if name == "createdOn":
+            record["updatedOn"] = stamp

@@ -1,26 +1,31 @@
 """The account APIs under /public-api/{accountCode}/: auth, searches, ID-set GETs, settings.
 
 Kept apart from routes.py (developer-tools) because account auth and data are per account.
+Recorded behaviours (see tests/test_emulator_fidelity.py): order GET of unknown ids is a 200
+``{"response":[]}``, contact GET a 404 "No Contact Found", contact bodies carry top-level
+``pagination`` and ``sorting``, a token the account does not accept is a 401
+``{"response":"Invalid instance token: <token>"}``. Anything else is marked "guess".
 """
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from .account_data import AccountData, Table, parse_instant
+from .account_data import AccountData
+from .account_search import BadRequest, parse_id_set, search
 from .data import sign
 from .reply import Reply, dumps, errors, not_found
 
 if TYPE_CHECKING:
     from .emulator import Emulator
 
-NOT_AUTHENTICATED = b'{"response":"Not authenticated"}'
+__all__ = ["BadRequest", "account_auth_state", "account_route", "parse_id_set"]
+
+NOT_AUTHENTICATED = b'{"response":"Not authenticated"}'  # guess: wording for a bad signed token
 TOKEN_EXPIRED = b'{"response":"Authorization token expired"}'
-MAX_PAGE_SIZE = 500  # larger requests are clamped silently, like Brightpearl
-DEFAULT_PAGE_SIZE = 200
 ID_CAPS = {"order": 200, "product": 200, "contact": 200}
 SEARCHES = {
     ("order-service", "order-search"): "order",
@@ -32,15 +37,8 @@ DETAILS = {
     ("product-service", "product"): "product",
     ("contact-service", "contact"): "contact",
 }
-
-
-class BadRequest(ValueError):
-    """A malformed parameter; carries the reply the real service would give."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        """Remember the status and error envelope."""
-        super().__init__(message)
-        self.reply = Reply(status, errors(code, message))
+MESSAGE_TYPES = {"order": "get-order", "product": "product-get", "contact": "get-contact"}  # recorded headers
+CONTACT_SORTING = b'"sorting":[{"field":"contactId","direction":"ASC"}]'
 
 
 def _segments(raw_path: str) -> list[str]:
@@ -57,7 +55,7 @@ def _query(raw_path: str) -> dict[str, str]:
     return out
 
 
-def account_auth_state(emu: Emulator, code: str, headers: dict[str, str]) -> str:
+def account_auth_state(emu: Emulator, code: str, headers: Mapping[str, str]) -> str:
     """Classify account credentials for ``code``: "none", "verified" or "bad".
 
     Accepted: a public app's signed account token (with dev-ref and app-ref), or a private
@@ -82,14 +80,30 @@ def account_auth_state(emu: Emulator, code: str, headers: dict[str, str]) -> str
     return "bad"
 
 
-def account_route(emu: Emulator, datacentre: str, method: str, raw_path: str, auth: str) -> Reply:
+def invalid_instance_token(headers: Mapping[str, str] | None) -> Reply:
+    """The recorded 401 for a token the account APIs do not accept; the token is echoed back."""
+    # guess: recorded with OAuth bearer tokens only; a signed account or staff token is echoed too.
+    headers = headers or {}
+    token = headers.get("brightpearl-account-token") or headers.get("brightpearl-staff-token")
+    if token is None:
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+    return Reply(401, dumps({"response": f"Invalid instance token: {token}"}), headers={"Message-Type": "api-proxy"})
+
+
+def account_route(
+    emu: Emulator, datacentre: str, method: str, raw_path: str, auth: str, headers: Mapping[str, str] | None = None
+) -> Reply:
     """Answer a /public-api/{accountCode}/... request (throttle handled by the caller)."""
+    if not emu.account_apis:
+        # A developer whose app has no data access: every account call is refused.
+        # guess: before any other check (unknown account, wrong datacentre).
+        return invalid_instance_token(headers)
     parts = _segments(raw_path)
     if len(parts) < 3:
         return not_found()
     code, rest = parts[1], tuple(parts[2:])
     account = emu.find_account(code)
-    # The wrong datacentre looks like an unknown account, as for account-timezone.
+    # guess: the wrong datacentre looks like an unknown account, as for account-timezone.
     if account is None or account.gone or account.datacentre != datacentre:
         return not_found("Account not found")
     if auth != "verified":
@@ -97,7 +111,7 @@ def account_route(emu: Emulator, datacentre: str, method: str, raw_path: str, au
     if not account.enabled:
         return Reply(401, TOKEN_EXPIRED)
     if method != "GET":
-        return Reply(405, errors("CMNC-405", f"Method {method} not allowed"))
+        return Reply(405, errors("CMNC-405", f"Method {method} not allowed"))  # guess
     data = emu.account_data(code)
     try:
         return _dispatch(data, rest, _query(raw_path))
@@ -107,47 +121,43 @@ def account_route(emu: Emulator, datacentre: str, method: str, raw_path: str, au
 
 def _dispatch(data: AccountData, rest: tuple[str, ...], query: dict[str, str]) -> Reply:
     if rest in SEARCHES:
-        return _search(data, data.table(SEARCHES[rest]), query)
+        return search(data, data.table(SEARCHES[rest]), query)
     if len(rest) == 3 and rest[:2] in DETAILS:
-        resource = DETAILS[rest[:2]]
-        return _details(data, data.table(resource), rest[2], ID_CAPS[resource])
+        return _details(data, DETAILS[rest[:2]], rest[2], query)
     if rest[:2] == ("warehouse-service", "warehouse") and len(rest) <= 3:
         return _warehouses(data, rest[2] if len(rest) == 3 else None)
     if rest == ("integration-service", "account-configuration"):
-        return Reply(200, dumps({"response": data.configuration}))
+        return Reply(200, dumps({"response": {"configuration": data.configuration}}))
     return not_found()
 
 
-# -- ID sets ---------------------------------------------------------------------------------
-def parse_id_set(text: str, cap: int | None) -> list[int]:
-    """Expand "1-100,105" into sorted unique ids; over ``cap`` ids is a 400, like Brightpearl."""
-    ranges: list[tuple[int, int]] = []
-    try:
-        for item in text.split(","):
-            low, dash, high = item.strip().partition("-")
-            start = int(low)
-            end = int(high) if dash else start
-            if start < 1 or end < start:
-                raise ValueError(item)
-            ranges.append((start, end))
-    except ValueError:
-        raise BadRequest(400, "CMNC-400", f"Invalid id set {text!r}") from None
-    if cap is not None and sum(end - start + 1 for start, end in ranges) > cap:
-        raise BadRequest(400, "CMNC-400", f"Too many ids requested (max {cap})")
-    return sorted({i for start, end in ranges for i in range(start, end + 1)})
+def _optional(query: dict[str, str]) -> frozenset[str]:
+    """includeOptional=customFields,postalAddresses as a set of names."""
+    # guess: unknown names are ignored.
+    return frozenset(v.strip() for v in query.get("includeOptional", "").split(",") if v.strip())
 
 
-def _no_results() -> Reply:
-    return not_found("No resources found")  # a multi-resource GET that found nothing is a 404
-
-
-def _details(data: AccountData, table: Table, id_set: str, cap: int) -> Reply:
-    ids = parse_id_set(id_set, cap)
+def _details(data: AccountData, resource: str, id_set: str, query: dict[str, str]) -> Reply:
+    table = data.table(resource)
+    ids = parse_id_set(id_set, ID_CAPS[resource])
+    optional = _optional(query)
     with data.lock:
-        found = [table.record_json(table.by_id[i]) for i in ids if i in table.by_id]
-        if not found:
-            return _no_results()
-        return Reply(200, b'{"response":[' + b",".join(found) + b"]}")
+        # guess: ids in ascending order (one recording answered 1,320,321 as 320,1,321).
+        found = [data.detail_json(resource, table.by_id[i], optional) for i in ids if i in table.by_id]
+    headers = {"Message-Type": MESSAGE_TYPES[resource]}
+    items = b",".join(found)
+    if resource == "order":
+        return Reply(200, b'{"response":[' + items + b"]}", headers=headers)  # recorded: [] when none
+    if not found:
+        if resource == "contact":
+            return Reply(404, errors("CMNC-404", "No Contact Found"), headers=headers)
+        return Reply(404, errors("CMNC-404", "No Product Found"), headers=headers)  # guess: not recorded
+    if resource == "contact":
+        n = len(found)
+        pagination = dumps({"morePagesAvailable": False, "resultsReturned": n, "firstResult": 1, "lastResult": n})
+        body = b'{"response":[' + items + b'],"pagination":' + pagination + b"," + CONTACT_SORTING + b"}"
+        return Reply(200, body, headers=headers)
+    return Reply(200, b'{"response":[' + items + b"]}", headers=headers)
 
 
 def _warehouses(data: AccountData, id_set: str | None) -> Reply:
@@ -156,81 +166,5 @@ def _warehouses(data: AccountData, id_set: str | None) -> Reply:
         wanted = set(parse_id_set(id_set, None))
         rows = [w for w in rows if w["id"] in wanted]
         if not rows:
-            return _no_results()
+            return not_found("No resources found")  # guess: a warehouse id set that found nothing
     return Reply(200, dumps({"response": rows}))
-
-
-# -- searches --------------------------------------------------------------------------------
-def _malformed(message: str) -> BadRequest:
-    # Brightpearl answers malformed search parameters with a 500 CMNC-018 (a client bug).
-    return BadRequest(500, "CMNC-018", message)
-
-
-def _int_param(query: dict[str, str], name: str, default: int) -> int:
-    try:
-        value = int(query.get(name, default))
-    except ValueError:
-        raise _malformed(f"{name} must be an integer") from None
-    if value < 1:
-        raise _malformed(f"{name} must be at least 1")
-    return value
-
-
-def _period_filter(index: int, value: str, offset: str) -> Callable[[list[Any]], bool]:
-    """``from/``, ``from/to`` or ``/to``: inclusive from, exclusive to, compared as instants."""
-    low_text, slash, high_text = value.partition("/")
-    try:
-        low = parse_instant(low_text, offset) if low_text else None
-        high = parse_instant(high_text, offset) if high_text else None
-    except ValueError:
-        raise _malformed(f"Invalid date range {value!r}") from None
-    if not slash and low is not None:
-        high = low + 1  # a bare instant: that exact millisecond
-    return lambda key: (low is None or key[index] >= low) and (high is None or key[index] < high)
-
-
-def _equal_filter(index: int, data_type: str, value: str) -> Callable[[list[Any]], bool]:
-    if data_type == "INTEGER":
-        try:
-            wanted: Any = int(value)
-        except ValueError:
-            raise _malformed(f"Invalid integer filter {value!r}") from None
-    else:
-        wanted = value
-    return lambda key: key[index] == wanted
-
-
-def _search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
-    page_size = min(_int_param(query, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
-    first = _int_param(query, "firstResult", 1)
-    sort = query.get("sort") or f"{table.columns[0].name}.ASC"
-    name, _, direction = sort.rpartition(".")
-    sort_index = table.column_index(name)
-    if sort_index is None or direction.upper() not in ("ASC", "DESC"):
-        raise _malformed(f"Invalid sort {sort!r}")
-    filters: list[Callable[[list[Any]], bool]] = []
-    for param, value in query.items():
-        index = table.column_index(param)
-        if index is None:
-            continue
-        col = table.columns[index]
-        if col.data_type == "PERIOD":
-            filters.append(_period_filter(index, value, data.offset))
-        else:
-            filters.append(_equal_filter(index, col.data_type, value))
-    with data.lock:
-        matches = [(k, r) for k, r in table.keyed() if all(f(k) for f in filters)]
-        # Ties on the sort column fall back to id order, so paging is stable.
-        matches.sort(key=lambda kr: (kr[0][sort_index], kr[0][0]), reverse=direction.upper() == "DESC")
-        page = matches[first - 1 : first - 1 + page_size]
-        results = [table.row(r) for _, r in page]
-    total = len(matches)
-    meta = {
-        "morePagesAvailable": first - 1 + len(results) < total,
-        "resultsAvailable": total,
-        "resultsReturned": len(results),
-        "firstResult": first,
-        "lastResult": first - 1 + len(results),
-        "columns": [c.meta() for c in table.columns],
-    }
-    return Reply(200, dumps({"response": {"results": results, "metaData": meta}, "reference": {}}))

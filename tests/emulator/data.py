@@ -105,6 +105,9 @@ def parse_ms(text: str) -> int:
     return int(dt.timestamp()) * 1000 + int((frac or "0")[:3].ljust(3, "0"))
 
 
+LATEST_INSTALL_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z: fixed, so a seed gives the same data every day
+
+
 def generate(
     rng: random.Random,
     n: int,
@@ -125,11 +128,15 @@ def generate(
     primary, rest = datacentres[0], list(datacentres[1:])
     out: list[Account] = []
     now = start_ms
+    # Gaps of up to 3 days, but never so many that installs run past LATEST_INSTALL: an install
+    # dated in the future is a hostile answer (the tap caps its bookmark at the run's start).
+    room = max(LATEST_INSTALL_MS - start_ms, n)
+    max_gap = max(1_000, min(3 * 86_400_000, 2 * room // max(n, 1)))
     index = first_index
     for i in range(n):
         tie = rng.random() < TIE_PROBABILITY and (i > 0 or first_may_tie)
         if not tie:
-            now += rng.randint(1_000, 3 * 86_400_000)
+            now += rng.randint(1_000, max_gap)
         code = f"{PREFIXES[index % len(PREFIXES)]}{index:05d}"
         while code in used:
             index += 1

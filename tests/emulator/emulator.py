@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import secrets
 import threading
@@ -58,8 +59,19 @@ class Emulator:
         products_per_account: int = 8,
         contacts_per_account: int = 6,
         warehouses_per_account: int = 2,
+        never_updated_fraction: float = 0.2,
+        account_apis: bool = True,
+        contact_search_hides_updated: bool = False,
     ) -> None:
-        """Configure; nothing listens until start()."""
+        """Configure; nothing listens until start().
+
+        Account data knobs: ``never_updated_fraction`` of generated orders, products and contacts
+        were never updated (no updatedOn member; null in search rows). ``account_apis=False``
+        refuses every /public-api/ call with the recorded 401 "Invalid instance token: ..." (a
+        developer whose app has no data access). ``contact_search_hides_updated=True`` restores an
+        old third-party claim (# guess): contact-search rows show updatedOn null, though the 2025
+        recording shows it set; filters and sorting still use the true value.
+        """
         if master not in datacentres:
             raise ValueError(f"master {master!r} is not one of {list(datacentres)}")
         self.seed = seed
@@ -93,6 +105,11 @@ class Emulator:
             "contacts": contacts_per_account,
             "warehouses": warehouses_per_account,
         }
+        self.data_options: dict[str, Any] = {
+            "never_updated_fraction": never_updated_fraction,
+            "contact_search_hides_updated": contact_search_hides_updated,
+        }
+        self.account_apis = account_apis
         self.private_tokens: dict[str, dict[str, str]] = {}  # accountCode -> kind -> token
         self._account_data: dict[str, AccountData] = {}
         self._data_lock = threading.Lock()
@@ -220,16 +237,27 @@ class Emulator:
                 account = self.find_account(accountCode)
                 if account is None:
                     raise KeyError(accountCode)
-                data = AccountData(account, self.seed, **self.data_sizes)
+                # Generation allocates ~20 containers per order; the cyclic GC's full passes over
+                # a growing heap would double the time for 50,000 orders, and nothing here is a cycle.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    data = AccountData(account, self.seed, **self.data_sizes, **self.data_options)
+                finally:
+                    if collecting:
+                        gc.enable()
                 self._account_data[accountCode] = data
             return data
 
     def touch(self, accountCode: str, resource: str, ids: list[int]) -> None:
-        """Set those records' updatedOn to now, after every existing value ("order"/"product"/"contact")."""
+        """Set those records' updatedOn to now, after every existing value ("order"/"product"/"contact").
+
+        A never-updated record gains its updatedOn member here.
+        """
         self.account_data(accountCode).touch(resource, list(ids))
 
     def add_records(self, accountCode: str, resource: str, k: int) -> list[int]:
-        """Create ``k`` new records created and updated now; return their ids."""
+        """Create ``k`` new records created now and never updated (no updatedOn, like a fresh order)."""
         return self.account_data(accountCode).add_records(resource, k)
 
     def set_private_token(self, accountCode: str, token: str, kind: str = "account") -> None:
@@ -285,7 +313,7 @@ class Emulator:
         with self._lock:
             self._throttled += 1
 
-    def answer(self, dc: str, method: str, path: str, auth: str) -> Reply:
+    def answer(self, dc: str, method: str, path: str, auth: str, headers: dict[str, str] | None = None) -> Reply:
         """Decide the reply: latency, then a pending fault, else throttle, then the route."""
         if self.latency:
             time.sleep(self.latency)
@@ -303,8 +331,8 @@ class Emulator:
             self._count_throttled()
             return Reply(503, THROTTLE_BODY, headers=verdict.headers())
         if fault is None:
-            reply = route(self, dc, method, path, auth)
+            reply = route(self, dc, method, path, auth, headers)
         else:
-            reply = fault_reply(fault, lambda: route(self, dc, method, path, auth))
+            reply = fault_reply(fault, lambda: route(self, dc, method, path, auth, headers))
         reply.headers = {**verdict.headers(), **reply.headers}
         return reply

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
@@ -45,11 +46,13 @@ def auth_state(emu: Emulator, headers: dict[str, str], raw_path: str = "") -> st
     return "verified" if good_token and good_ref else "bad"
 
 
-def route(emu: Emulator, datacentre: str, method: str, raw_path: str, auth: str) -> Reply:
+def route(
+    emu: Emulator, datacentre: str, method: str, raw_path: str, auth: str, headers: Mapping[str, str] | None = None
+) -> Reply:
     """Answer one request the way the real service would (throttle handled by the caller)."""
     parts = split_path(raw_path)
     if parts and parts[0] == "public-api":
-        return account_route(emu, datacentre, method, raw_path, auth)
+        return account_route(emu, datacentre, method, raw_path, auth, headers)
     if method != "GET" or len(parts) != 4 or parts[0] != "developer-tools":
         return not_found()
     _, dev_ref, action, arg = parts

@@ -109,7 +109,7 @@ class Handler(BaseHTTPRequestHandler):
         auth = auth_state(emu, headers, self.path)
         entry = emu.record(self.command, self.path, dc, auth, headers, arrival)
         try:
-            reply = emu.answer(dc, self.command, self.path, auth)
+            reply = emu.answer(dc, self.command, self.path, auth, headers)
         except Exception as exc:  # an emulator bug must show up as a 500, not a hang
             reply = Reply(500, errors("CMNC-500", f"emulator error: {exc!r}"))
         entry.status = reply.status  # set before writing so the log is complete on receipt

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.pipeline
 
 STATE_ID = "ci:tap-brightpearl-to-target-postgres"
 RUN = ("run", "tap-brightpearl", "target-postgres")
+TABLES = "select table_name from information_schema.tables where table_schema = current_schema()"
+ACCOUNT_STREAMS = ("orders", "products", "contacts", "warehouses", "account_configuration")
 
 
 def utc(text: str) -> datetime:
@@ -98,6 +100,8 @@ def test_first_run_loads_both_tables_field_by_field(meltano: Meltano, query: Any
         ("account_timezones", "dataCenter"): "text",
     }
     assert_tables_match(query, emu.accounts)
+    tables = {t["table_name"] for t in query(TABLES)}
+    assert tables == {"installed_accounts", "account_timezones"}, "meltano.yml as shipped selects no account data"
     # The odd offsets survive the trip as text, not as a rounded number.
     offsets = {r["currentUtcOffset"] for r in query("select * from account_timezones")}
     assert offsets & {"+05:45", "-03:30", "+08:45", "+13:45", "-09:30"}
@@ -144,3 +148,24 @@ def test_refused_credentials_fail_the_run_naming_the_settings(meltano: Meltano, 
     for table in tables:
         rows = query(f'select count(*) as n from "{table["table_name"]}"')
         assert rows[0]["n"] == 0, f"{table['table_name']} was loaded although the tap failed"
+
+
+def test_without_account_access_installs_and_timezones_still_load(meltano: Meltano, query: Any) -> None:
+    """A developer whose app cannot read account data: the default run succeeds; selecting the
+    account streams loads installs and timezones first, then fails naming the streams and the fix."""
+    with Emulator(
+        n_accounts=8, seed=17, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET, account_apis=False
+    ) as emu:
+        env = tap_env(emu.tap_config())
+        meltano(*RUN, env=env).check().assert_no_secrets()
+        assert_tables_match(query, emu.accounts)
+        every = ["installed_accounts.*", "account_timezones.*", *(f"{s}.*" for s in ACCOUNT_STREAMS)]
+        emu.add_installs(2)
+        run = meltano(*RUN, env={**env, "TAP_BRIGHTPEARL__SELECT": json.dumps(every)})
+        assert run.returncode != 0
+        run.assert_no_secrets()
+        failure = next(line for line in run.output.splitlines() if "stream(s) failed" in line)
+        for stream in ACCOUNT_STREAMS:
+            assert stream in failure
+        assert "meltano select tap-brightpearl --rm" in failure
+        assert_tables_match(query, emu.accounts)  # the new installs arrived before the failure

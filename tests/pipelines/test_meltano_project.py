@@ -5,12 +5,16 @@ Cheap (no meltano needed), so drift is caught by every test run, not only the pi
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from tap_brightpearl.tap import TapBrightpearl
+from tests.conftest import TAP
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,18 +30,65 @@ def plugin(kind: str, name: str) -> dict[str, Any]:
     return found
 
 
-def test_extractor_declares_exactly_the_tap_settings_with_secrets_sensitive() -> None:
-    tap = plugin("extractors", "tap-brightpearl")
-    declared = {s["name"]: s for s in tap["settings"]}
-    # The SDK adds its own settings (stream maps, flattening, batch) to the class schema once a
-    # tap has been built in this process; those are the SDK's, and Meltano knows them itself.
+def about_settings() -> dict[str, Any]:
+    """The tap's own settings as `tap-brightpearl --about` prints them (the SDK's built-ins left out)."""
+    about = json.loads(
+        subprocess.run([TAP, "--about", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    )
     builtin: dict = {"properties": {}}
     TapBrightpearl.append_builtin_config(builtin)
-    schema = {k: v for k, v in TapBrightpearl.config_jsonschema["properties"].items() if k not in builtin["properties"]}
+    return {k: v for k, v in about["settings"]["properties"].items() if k not in builtin["properties"]}
+
+
+def meltano_kind(prop: dict[str, Any]) -> str:
+    """The Meltano kind that round-trips every valid value of a setting.
+
+    Numbers that take fractions are `string`: Meltano 4.4's `decimal` kind cannot write an
+    environment value into the tap's config, and the tap reads "0.5" as 0.5.
+    """
+    types = prop.get("type", "string")
+    types = {types} if isinstance(types, str) else set(types) - {"null"}
+    if prop.get("format") == "date-time":
+        return "date_iso8601"
+    for json_type, kind in (("integer", "integer"), ("boolean", "boolean"), ("object", "object"), ("array", "array")):
+        if json_type in types:
+            return kind
+    return "string"
+
+
+@pytest.mark.parametrize("where", ["meltano.yml", "meltano-hub/tap-brightpearl.yml"])
+def test_plugin_definitions_match_about_names_kinds_defaults_and_secrets(where: str) -> None:
+    text = (REPO / where).read_text(encoding="utf-8")
+    definition = plugin("extractors", "tap-brightpearl") if where == "meltano.yml" else yaml.safe_load(text)
+    declared = {s["name"]: s for s in definition["settings"]}
+    schema = about_settings()
     assert set(declared) == set(schema)
     for name, prop in schema.items():
-        assert "kind" in declared[name], name
+        assert declared[name]["kind"] == meltano_kind(prop), name
         assert bool(declared[name].get("sensitive")) == bool(prop.get("secret")), name
+        assert declared[name].get("value") == prop.get("default"), f"{name}: default differs from --about"
+        assert declared[name].get("description"), name
+    assert definition["namespace"] == "tap_brightpearl"
+    assert definition["select"] == ["installed_accounts.*", "account_timezones.*"]
+
+
+def test_every_setting_that_can_hold_a_password_is_sensitive() -> None:
+    declared = {s["name"]: s for s in plugin("extractors", "tap-brightpearl")["settings"]}
+    for name in (
+        "developer_token",
+        "developer_secret",
+        "account_token",
+        "staff_token",
+        "client_secret",
+        "refresh_token",
+        "token_encryption_key",
+        "https_proxy",
+    ):
+        assert declared[name].get("sensitive") is True, name
+
+
+def test_extractor_basics() -> None:
+    tap = plugin("extractors", "tap-brightpearl")
     assert tap["namespace"] == "tap_brightpearl"
     assert tap["executable"] == "tap-brightpearl"
     assert {"state", "catalog", "discover", "about", "stream-maps"} <= set(tap["capabilities"])

@@ -1,4 +1,4 @@
-"""Shared pieces of the Brightpearl DAGs: where Meltano is, and the operator that runs it.
+"""Shared pieces of the Brightpearl DAGs: the Airflow 2/3 imports, where Meltano is, and its operator.
 
 Settings and secrets reach the task at run time, on the worker, from the Airflow
 connections `brightpearl_api` and `brightpearl_warehouse` or from the worker's
@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-try:  # Airflow 3
+from airflow import __version__ as AIRFLOW_VERSION
+
+# The DAG-authoring API moved in Airflow 3: DAG, @dag, @task, Param and BaseHook come from the Task
+# SDK (airflow.sdk) and BashOperator from the standard provider; the Airflow 2 paths are deprecated
+# there. One block here, so the DAG files import the same names under either major version.
+AIRFLOW_MAJOR = int(AIRFLOW_VERSION.split(".")[0])
+if AIRFLOW_MAJOR >= 3:
     from airflow.providers.standard.operators.bash import BashOperator
-except ImportError:  # Airflow 2
+    from airflow.sdk import BaseHook, Param, dag, task
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from airflow.sdk.log import mask_secret
+else:
+    from airflow.decorators import dag, task
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.hooks.base import BaseHook
+    from airflow.models.param import Param
     from airflow.operators.bash import BashOperator
+    from airflow.utils.log.secrets_masker import mask_secret
 
 API_CONN_ID = os.environ.get("BRIGHTPEARL_API_CONN_ID", "brightpearl_api")
 WAREHOUSE_CONN_ID = os.environ.get("BRIGHTPEARL_WAREHOUSE_CONN_ID", "brightpearl_warehouse")
@@ -25,23 +40,48 @@ PROJECT_DIR = os.environ.get("BRIGHTPEARL_MELTANO_PROJECT_DIR", str(Path(__file_
 MELTANO = os.environ.get("MELTANO_BIN", "meltano")
 ENVIRONMENT = os.environ.get("BRIGHTPEARL_MELTANO_ENVIRONMENT", "prod")
 
+__all__ = [
+    "AIRFLOW_MAJOR",
+    "API_CONN_ID",
+    "PROJECT_DIR",
+    "WAREHOUSE_CONN_ID",
+    "MeltanoRunOperator",
+    "Param",
+    "dag",
+    "default_args",
+    "meltano_run",
+    "select_env",
+    "task",
+]
+
 
 def default_args(*, hours: int) -> dict[str, Any]:
-    """Retries with exponential back-off, and a timeout of `hours` per task."""
+    """Retries with exponential back-off from 5 min (True: x2 on both majors), at most `hours` per task."""
     return {
         "owner": "data",
         "retries": 2,
         "retry_delay": timedelta(minutes=5),
         "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(hours=1),
         "execution_timeout": timedelta(hours=hours),
     }
 
 
+def meltano_run(state_id_suffix: str | None = None) -> str:
+    """`meltano run tap-brightpearl target-postgres`; a suffix gives the task its own state id."""
+    suffix = f"--state-id-suffix {shlex.quote(state_id_suffix)} " if state_id_suffix else ""
+    return (
+        f"{shlex.quote(MELTANO)} --environment {shlex.quote(ENVIRONMENT)} run {suffix}tap-brightpearl target-postgres"
+    )
+
+
+def select_env(patterns: list[str]) -> dict[str, str]:
+    """Meltano's override of the extractor's `select` extra: exactly these streams, whatever meltano.yml says."""
+    return {"TAP_BRIGHTPEARL__SELECT": json.dumps(patterns)}
+
+
 def _connection(conn_id: str) -> Any | None:
     """The Airflow connection, or None when it is not defined (env vars are used instead)."""
-    from airflow.exceptions import AirflowNotFoundException
-    from airflow.hooks.base import BaseHook
-
     try:
         return BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
@@ -50,10 +90,6 @@ def _connection(conn_id: str) -> Any | None:
 
 def _mask(value: str) -> str:
     """Keep a secret out of task logs (Airflow's own secrets masker)."""
-    try:
-        from airflow.sdk.execution_time.secrets_masker import mask_secret  # Airflow 3
-    except ImportError:
-        from airflow.utils.log.secrets_masker import mask_secret  # Airflow 2
     mask_secret(value)
     return value
 
@@ -67,7 +103,8 @@ def brightpearl_env(conn: Any) -> dict[str, str]:
         env["TAP_BRIGHTPEARL_DEVELOPER_TOKEN"] = _mask(conn.password)
     for key, value in (conn.extra_dejson or {}).items():
         text = value if isinstance(value, str) else json.dumps(value)
-        env[f"TAP_BRIGHTPEARL_{key.upper()}"] = _mask(text) if key == "developer_secret" else text
+        secret = key in ("developer_secret", "account_token", "staff_token")
+        env[f"TAP_BRIGHTPEARL_{key.upper()}"] = _mask(text) if secret else text
     return env
 
 
@@ -87,14 +124,17 @@ def warehouse_env(conn: Any) -> dict[str, str]:
 class MeltanoRunOperator(BashOperator):
     """A BashOperator that adds the pipeline's settings from Airflow connections at run time."""
 
-    def __init__(self, *, api_conn_id: str, warehouse_conn_id: str, **kwargs: Any) -> None:
+    def __init__(
+        self, *, api_conn_id: str = API_CONN_ID, warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs: Any
+    ) -> None:
         """Remember which connections to read; the worker's environment is kept (append_env)."""
+        kwargs.setdefault("cwd", PROJECT_DIR)
         super().__init__(append_env=True, **kwargs)
         self.api_conn_id = api_conn_id
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context: Any) -> Any:
-        """Resolve the connections, then run the command."""
+        """Resolve the connections here, after templating, so no secret is stored as a rendered field."""
         extra: dict[str, str] = {}
         api = _connection(self.api_conn_id)
         if api is not None:
@@ -102,10 +142,7 @@ class MeltanoRunOperator(BashOperator):
         warehouse = _connection(self.warehouse_conn_id)
         if warehouse is not None:
             extra.update(warehouse_env(warehouse))
-        self.log.info(
-            "Settings from connections: %s; the rest from the worker environment",
-            ", ".join(c for c, found in ((self.api_conn_id, api), (self.warehouse_conn_id, warehouse)) if found)
-            or "none",
-        )
+        found = [c for c, conn in ((self.api_conn_id, api), (self.warehouse_conn_id, warehouse)) if conn]
+        self.log.info("Settings from connections: %s; the rest from the worker environment", ", ".join(found) or "none")
         self.env = {**(self.env or {}), **extra}
         return super().execute(context)

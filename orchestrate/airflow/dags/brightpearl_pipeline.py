@@ -1,10 +1,15 @@
 """Daily Brightpearl -> PostgreSQL load: `meltano run tap-brightpearl target-postgres`.
 
-Copy this file into your Airflow dags folder (or point the dags folder here) and set, on the
-scheduler and workers:
+Runs under Airflow 2.10 and 3.x (imports: brightpearl_meltano.py). Copy the dags folder
+into your Airflow dags folder (or point the dags folder here) and set, on the scheduler
+and workers:
   BRIGHTPEARL_MELTANO_PROJECT_DIR  the checkout holding meltano.yml (default: this repository)
   MELTANO_BIN                      the meltano executable (default: `meltano` on PATH)
   BRIGHTPEARL_MELTANO_ENVIRONMENT  dev, ci or prod (default: prod)
+The streams are the ones meltano.yml selects (the developer-tools streams; account data is
+opt-in there, or per worker with TAP_BRIGHTPEARL__SELECT). For account data at scale use
+brightpearl_sharded.py.
+
 Secrets never live in this file. They come, at run time on the worker, from either
   - the Airflow connection `brightpearl_api` (login = developer_reference, password =
     developer_token, extra = {"developer_secret": ..., "app_reference": ..., any other
@@ -16,38 +21,29 @@ A connection that does not exist is skipped, so either way works. Values are res
 
 from __future__ import annotations
 
-import shlex
-from datetime import datetime
+from datetime import datetime, timezone
 
-from airflow import DAG
 from brightpearl_meltano import (  # beside this file; Airflow puts the dags folder on sys.path
-    API_CONN_ID,
-    ENVIRONMENT,
-    MELTANO,
-    PROJECT_DIR,
-    WAREHOUSE_CONN_ID,
     MeltanoRunOperator,
+    dag,
     default_args,
+    meltano_run,
 )
 
-DAG_ID = "brightpearl_to_postgres"
 
-
-with DAG(
-    dag_id=DAG_ID,
-    description="Brightpearl installed accounts, timezones and account data into PostgreSQL via Meltano",
+@dag(
+    dag_id="brightpearl_to_postgres",
+    description="Brightpearl streams selected in meltano.yml into PostgreSQL via Meltano",
     schedule="@daily",
-    start_date=datetime(2024, 1, 1),
+    start_date=datetime(2024, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(hours=2),
     tags=["brightpearl", "meltano"],
-) as dag:
-    MeltanoRunOperator(
-        task_id="meltano_run_tap_brightpearl_target_postgres",
-        bash_command=f"{shlex.quote(MELTANO)} --environment {shlex.quote(ENVIRONMENT)} "
-        "run tap-brightpearl target-postgres",
-        cwd=PROJECT_DIR,
-        api_conn_id=API_CONN_ID,
-        warehouse_conn_id=WAREHOUSE_CONN_ID,
-    )
+)
+def brightpearl_to_postgres() -> None:
+    """One task: the Meltano job, with Meltano's own state (one state id) between runs."""
+    MeltanoRunOperator(task_id="meltano_run_tap_brightpearl_target_postgres", bash_command=meltano_run())
+
+
+brightpearl_to_postgres()

@@ -1,12 +1,18 @@
-"""Brightpearl account data, fanned out: one Airflow task per shard of the installed accounts.
+"""Brightpearl account data, fanned out: one mapped Airflow task per shard of the installed accounts.
 
 A partner app with thousands of installs splits the account-data streams (orders,
-products, contacts, warehouses, account_configuration) over `BRIGHTPEARL_SHARD_COUNT`
-tasks. Each task runs the same pipeline with `shard_count`/`shard_index` (a stable hash
-of accountCode decides the shard, so an account stays in its shard run after run) and its
-own Meltano state id (`--state-id-suffix shard-N`), so the shards never overwrite each
-other's bookmarks. The developer-tools streams (installed_accounts, account_timezones)
-run once, first, in their own task.
+products, contacts, warehouses, account_configuration) over `shard_count` tasks, made at
+run time by dynamic task mapping (the DAG param `shard_count`, default
+BRIGHTPEARL_SHARD_COUNT or 4). Each task runs the same pipeline with
+`shard_count`/`shard_index` (a stable hash of accountCode picks the shard, so an account
+stays in its shard run after run) and its own Meltano state id
+(`<env>:tap-brightpearl-to-target-postgres:shard-N-of-M`), so shards never overwrite each
+other's bookmarks. A new shard_count means new state ids: the first run after a change
+reads every account in full. The developer-tools streams (installed_accounts,
+account_timezones) run once, first, in their own task and state id (`...:developer-tools`).
+
+Each task names its streams itself (Meltano's TAP_BRIGHTPEARL__SELECT), because account
+data is opt-in: meltano.yml's own selection is not used here.
 
 Settings and secrets come exactly as in brightpearl_pipeline.py (Airflow connections or
 the worker's environment), never from this file.
@@ -14,65 +20,71 @@ the worker's environment), never from this file.
 
 from __future__ import annotations
 
-import json
 import os
-import shlex
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import Any
 
-from airflow import DAG
 from brightpearl_meltano import (  # beside this file; Airflow puts the dags folder on sys.path
-    API_CONN_ID,
-    ENVIRONMENT,
-    MELTANO,
-    PROJECT_DIR,
-    WAREHOUSE_CONN_ID,
     MeltanoRunOperator,
+    Param,
+    dag,
     default_args,
+    meltano_run,
+    select_env,
+    task,
 )
 
-DAG_ID = "brightpearl_accounts_sharded"
-SHARD_COUNT = int(os.environ.get("BRIGHTPEARL_SHARD_COUNT", "4"))
 DEVELOPER_STREAMS = ["installed_accounts.*", "account_timezones.*"]
 ACCOUNT_STREAMS = ["orders.*", "products.*", "contacts.*", "warehouses.*", "account_configuration.*"]
+SHARD_COUNT = int(os.environ.get("BRIGHTPEARL_SHARD_COUNT", "4"))
 
 
-def meltano_run(suffix: str) -> str:
-    """`meltano run` with its own state id, so each task keeps its own bookmarks."""
-    return (
-        f"{shlex.quote(MELTANO)} --environment {shlex.quote(ENVIRONMENT)} run "
-        f"--state-id-suffix {shlex.quote(suffix)} tap-brightpearl target-postgres"
-    )
+def shard_kwargs(shard_count: int) -> list[dict[str, Any]]:
+    """One MeltanoRunOperator's arguments per shard: its command (own state id) and environment."""
+    return [
+        {
+            "bash_command": meltano_run(f"shard-{index}-of-{shard_count}"),
+            "env": {
+                **select_env(ACCOUNT_STREAMS),
+                "TAP_BRIGHTPEARL_SHARD_COUNT": str(shard_count),
+                "TAP_BRIGHTPEARL_SHARD_INDEX": str(index),
+            },
+        }
+        for index in range(shard_count)
+    ]
 
 
-with DAG(
-    dag_id=DAG_ID,
-    description="Brightpearl account data into PostgreSQL, one task per shard of accounts",
+@dag(
+    dag_id="brightpearl_accounts_sharded",
+    description="Brightpearl account data into PostgreSQL, one mapped task per shard of accounts",
     schedule="@daily",
-    start_date=datetime(2024, 1, 1),
+    start_date=datetime(2024, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,
     default_args=default_args(hours=4),
+    params={"shard_count": Param(SHARD_COUNT, type="integer", minimum=1, maximum=256)},
     tags=["brightpearl", "meltano", "sharded"],
-) as dag:
+)
+def brightpearl_accounts_sharded() -> None:
+    """developer_tools, then plan_shards, then accounts_shard[0..shard_count-1] in parallel."""
     developer_tools = MeltanoRunOperator(
         task_id="developer_tools",
         bash_command=meltano_run("developer-tools"),
-        env={"TAP_BRIGHTPEARL__SELECT": json.dumps(DEVELOPER_STREAMS)},
-        cwd=PROJECT_DIR,
-        api_conn_id=API_CONN_ID,
-        warehouse_conn_id=WAREHOUSE_CONN_ID,
+        env=select_env(DEVELOPER_STREAMS),
     )
-    for index in range(SHARD_COUNT):
-        shard = MeltanoRunOperator(
-            task_id=f"accounts_shard_{index}_of_{SHARD_COUNT}",
-            bash_command=meltano_run(f"shard-{index}-of-{SHARD_COUNT}"),
-            env={
-                "TAP_BRIGHTPEARL__SELECT": json.dumps(ACCOUNT_STREAMS),
-                "TAP_BRIGHTPEARL_SHARD_COUNT": str(SHARD_COUNT),
-                "TAP_BRIGHTPEARL_SHARD_INDEX": str(index),
-            },
-            cwd=PROJECT_DIR,
-            api_conn_id=API_CONN_ID,
-            warehouse_conn_id=WAREHOUSE_CONN_ID,
-        )
-        developer_tools >> shard
+
+    @task
+    def plan_shards(**context: Any) -> list[dict[str, Any]]:
+        """The shard list is made at run time, so a triggered run can pick its own shard_count."""
+        return shard_kwargs(int(context["params"]["shard_count"]))
+
+    plan = plan_shards()
+    shards = MeltanoRunOperator.partial(
+        task_id="accounts_shard",
+        map_index_template="shard {{ task.env['TAP_BRIGHTPEARL_SHARD_INDEX'] }}"
+        " of {{ task.env['TAP_BRIGHTPEARL_SHARD_COUNT'] }}",
+    ).expand_kwargs(plan)
+    developer_tools >> plan >> shards
+
+
+brightpearl_accounts_sharded()

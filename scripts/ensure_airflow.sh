@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Install Apache Airflow into its own cache venv (never the project venv) and print the venv path.
+#   scripts/ensure_airflow.sh 3          # Airflow 3 (3.3.2); also: 2 (2.10.5) or an exact version
+#   scripts/ensure_airflow.sh --lock 3   # re-pin orchestrate/airflow/constraints/apache-airflow-3.3.2.txt
+# Airflow is installed with the pinned versions of orchestrate/airflow/constraints/ (our stand-in for
+# Airflow's published constraints files, made with `uv pip compile` from PyPI), so a cold venv is the
+# same every time. Reruns are instant; a changed constraints file rebuilds the venv.
+set -euo pipefail
+
+AIRFLOW2_VERSION="2.10.5"
+AIRFLOW3_VERSION="3.3.2"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CACHE="${BP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tap-brightpearl}"
+PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+
+LOCK=0
+if [ "${1:-}" = "--lock" ]; then LOCK=1; shift; fi
+case "${1:-3}" in
+  2) VERSION="$AIRFLOW2_VERSION" ;;
+  3) VERSION="$AIRFLOW3_VERSION" ;;
+  [23].*) VERSION="$1" ;;
+  *) echo "usage: $0 [--lock] 2|3|X.Y.Z" >&2; exit 2 ;;
+esac
+CONSTRAINTS="$ROOT/orchestrate/airflow/constraints/apache-airflow-$VERSION.txt"
+VENV="$CACHE/airflow-$VERSION"
+mkdir -p "$CACHE"
+
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+  echo "ensure_airflow: $PY is $("$PY" -V 2>&1); Python 3.10 or newer is needed" >&2
+  exit 1
+fi
+
+# The same uv as scripts/ensure_meltano.sh: on PATH, else a cached venv of it from PyPI.
+UV="$(command -v uv || true)"
+if [ -z "$UV" ]; then
+  UV="$CACHE/uv-venv/bin/uv"
+  if [ ! -x "$UV" ]; then
+    echo "ensure_airflow: installing uv from PyPI into $CACHE/uv-venv" >&2
+    "$PY" -m venv "$CACHE/uv-venv"
+    "$CACHE/uv-venv/bin/python" -m pip install --quiet --disable-pip-version-check uv
+  fi
+fi
+
+if [ "$LOCK" = 1 ]; then
+  {
+    echo "# Pinned versions for apache-airflow==$VERSION on Python 3.11+, resolved from PyPI by"
+    echo "# \`scripts/ensure_airflow.sh --lock $VERSION\` (uv pip compile --universal); installed with -c."
+    echo "apache-airflow==$VERSION" | "$UV" pip compile --quiet --universal --python-version 3.11 \
+      --no-annotate --no-header -
+  } > "$CONSTRAINTS.tmp"
+  mv "$CONSTRAINTS.tmp" "$CONSTRAINTS"
+  echo "$CONSTRAINTS"
+  exit 0
+fi
+if [ ! -f "$CONSTRAINTS" ]; then
+  echo "ensure_airflow: no $CONSTRAINTS; make it with: $0 --lock $VERSION" >&2
+  exit 1
+fi
+
+# One installer at a time (pytest workers, two shells); the stamp says which pins the venv holds.
+exec 9>"$CACHE/airflow-$VERSION.lock"
+flock 9 2>/dev/null || true
+STAMP="$VENV/.constraints.sha256"
+WANT="$(sha256sum "$CONSTRAINTS" | cut -d' ' -f1)"
+if [ ! -x "$VENV/bin/airflow" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
+  echo "ensure_airflow: installing apache-airflow==$VERSION into $VENV" >&2
+  rm -rf "$VENV"
+  "$UV" venv --quiet --allow-existing --python "$PY" "$VENV"
+  VIRTUAL_ENV="$VENV" "$UV" pip install --quiet "apache-airflow==$VERSION" -c "$CONSTRAINTS"
+  echo "$WANT" > "$STAMP"
+fi
+echo "$VENV"

@@ -1,0 +1,150 @@
+"""What a run did, for people and for orchestrators.
+
+Each stream keeps its figures here: records, accounts read / skipped / failed, time, and
+why it failed. During long streams a progress line goes out at most every
+`progress_interval_seconds`; at the end, one INFO line per stream, then one JSON line on
+stderr (`{"type": "BRIGHTPEARL_RUN_SUMMARY", ...}`) that an orchestrator can alert on
+without parsing prose.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+import typing as t
+from dataclasses import dataclass, field
+
+LOGGER = logging.getLogger("tap_brightpearl.report")
+SUMMARY_TYPE = "BRIGHTPEARL_RUN_SUMMARY"
+_NAMED_ACCOUNTS = 5  # failed accounts named in a summary line; the rest are counted
+
+
+@dataclass
+class StreamReport:
+    """One stream's figures."""
+
+    name: str
+    per_account: bool = False
+    status: str = "not selected"  # running | succeeded | failed | not selected
+    records: int = 0
+    accounts_total: int = 0
+    accounts_read: int = 0
+    accounts_skipped: int = 0
+    failed_accounts: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    reason: str | None = None  # the error in a few words, for the run's last line
+    hint: str | None = None
+    started: float = 0.0
+    seconds: float = 0.0
+    _last_progress: float = 0.0
+
+    def as_dict(self) -> dict[str, t.Any]:
+        """The machine-readable figures."""
+        out: dict[str, t.Any] = {"status": self.status, "records": self.records, "seconds": round(self.seconds, 3)}
+        if self.per_account:
+            out |= {
+                "accounts": self.accounts_total,
+                "accounts_read": self.accounts_read,
+                "accounts_skipped": self.accounts_skipped,
+                "accounts_failed": len(self.failed_accounts),
+            }
+        if self.error:
+            out["error"] = self.error
+        return out
+
+    def line(self) -> str:
+        """The human summary line."""
+        text = f"{self.name}: {self.status}, {self.records:,} records"
+        if self.per_account:
+            text += (
+                f"; accounts {self.accounts_read} read, {self.accounts_skipped} skipped, "
+                f"{len(self.failed_accounts)} failed of {self.accounts_total}"
+            )
+        return f"{text}; {self.seconds:.1f} s"
+
+
+class RunReport:
+    """Every stream's report, in run order."""
+
+    def __init__(self, *, progress_every: float) -> None:
+        """Start empty; streams register as they begin."""
+        self.streams: dict[str, StreamReport] = {}
+        self.progress_every = progress_every
+        self._lock = threading.Lock()
+
+    def begin(self, name: str, *, per_account: bool) -> StreamReport:
+        """A stream starts: time it from now."""
+        report = self.streams.setdefault(name, StreamReport(name, per_account=per_account))
+        report.per_account = per_account
+        report.status = "running"
+        report.started = report._last_progress = time.monotonic()
+        return report
+
+    def get(self, name: str) -> StreamReport:
+        """The report of `name` (created if the stream has not begun)."""
+        return self.streams.setdefault(name, StreamReport(name))
+
+    def end(self, name: str, *, error: str | None = None, reason: str | None = None, hint: str | None = None) -> None:
+        """A stream ends, well or not."""
+        report = self.get(name)
+        report.seconds = time.monotonic() - report.started if report.started else 0.0
+        report.status = "failed" if error else "succeeded"
+        report.error, report.reason, report.hint = error, reason or error, hint
+
+    def progress(self, name: str, *, accounts_done: int | None = None) -> None:
+        """Log a progress line if the last one for this stream is old enough."""
+        report = self.get(name)
+        now = time.monotonic()
+        if now - report._last_progress < self.progress_every:
+            return
+        report._last_progress = now
+        elapsed = max(now - report.started, 1e-6)
+        parts = [f"{report.records:,} records ({report.records / elapsed:,.0f}/s)"]
+        if accounts_done is not None and report.accounts_total:
+            parts.insert(0, f"{accounts_done} of {report.accounts_total} accounts")
+        LOGGER.info("%s: %s, %.0f s so far", name, ", ".join(parts), elapsed)
+
+    @property
+    def failed(self) -> list[StreamReport]:
+        """Streams that failed, in run order."""
+        return [r for r in self.streams.values() if r.status == "failed"]
+
+    def summarize(self) -> None:
+        """One INFO line per stream that ran, then the JSON summary on stderr."""
+        for report in self.streams.values():
+            if report.status in ("succeeded", "failed"):
+                LOGGER.info("Summary: %s", report.line())
+        status = "failed" if self.failed else "succeeded"
+        summary = {
+            "type": SUMMARY_TYPE,
+            "status": status,
+            "failed_streams": [r.name for r in self.failed],
+            "streams": {r.name: r.as_dict() for r in self.streams.values() if r.status != "not selected"},
+        }
+        for handler in logging.getLogger().handlers:  # whole lines: log output first, then ours
+            handler.flush()
+        sys.stderr.write(json.dumps(summary, separators=(",", ":")) + "\n")
+        sys.stderr.flush()
+
+    def failure_message(self) -> str:
+        """The run's last line when streams failed: which, why (grouped), and what to do."""
+        groups: dict[str, list[str]] = {}
+        for report in self.failed:
+            groups.setdefault(report.reason or "failed", []).append(report.name)
+        why = "; ".join(f"{', '.join(names)}: {reason}" for reason, names in groups.items())
+        hints: list[str] = []
+        for report in self.failed:
+            if report.hint and report.hint not in hints:
+                hints.append(report.hint)
+        message = f"{len(self.failed)} stream(s) failed ({why})"
+        return f"{message}. {' '.join(hints)}" if hints else message
+
+    @staticmethod
+    def name_accounts(failed: t.Mapping[str, str]) -> str:
+        """Name a few failed accounts and count the rest."""
+        names = list(failed)
+        shown = ", ".join(names[:_NAMED_ACCOUNTS])
+        return shown + (f" and {len(names) - _NAMED_ACCOUNTS} more" if len(names) > _NAMED_ACCOUNTS else "")

@@ -1,0 +1,76 @@
+"""Every private singer-sdk member this tap uses, in one place.
+
+singer-sdk has no public hook for these; each is used for a reason given below, and
+tests/test_sdk_private.py fails loudly when an SDK upgrade renames or reshapes one.
+Nothing else in the tap may touch a private SDK member.
+
+| member | why |
+|---|---|
+| `Stream._sync_records` | overridden by client.BrightpearlStream to choose the fast record path |
+| `Stream._increment_stream_state` | overridden to cap bookmarks at the run's start; called by the fast path |
+| `Stream._write_starting_replication_value` | the fast path writes it per partition, as the SDK loop does |
+| `Stream._get_state_partition_context` | the fast path finalizes a partition's state as the SDK loop does |
+| `Stream._finalize_state` | the same, for partitions and the stream |
+| `Stream._write_state_message` | the fast path writes STATE after the records it covers |
+| `Stream.state_manager.is_flushed` | marks state dirty after the fast path moved a bookmark |
+| `singer_sdk.helpers._state.PROGRESS_MARKERS` | the key of unfinished progress a failed stream must drop |
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from singer_sdk.helpers._state import PROGRESS_MARKERS
+from singer_sdk.streams.core import Stream
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+
+MEMBERS = (
+    "_sync_records",
+    "_increment_stream_state",
+    "_write_starting_replication_value",
+    "_get_state_partition_context",
+    "_finalize_state",
+    "_write_state_message",
+)
+
+
+def sync_records(stream: Stream, context: Context | None, *, write_messages: bool) -> t.Iterator[dict]:
+    """The SDK's own record loop (the base implementation, whatever a subclass overrides)."""
+    return Stream._sync_records(stream, context, write_messages=write_messages)
+
+
+def increment_state(stream: Stream, record: dict[str, t.Any], *, context: Context | None) -> None:
+    """The SDK's bookmark step for one record (the base implementation)."""
+    Stream._increment_stream_state(stream, record, context=context)
+
+
+def write_starting_replication_value(stream: Stream, context: Context | None) -> None:
+    """Record where a partition's sync starts, as the SDK loop does."""
+    stream._write_starting_replication_value(context)
+
+
+def state_partition_context(stream: Stream, context: Context | None) -> Context | None:
+    """The state partition a sync context belongs to."""
+    return stream._get_state_partition_context(context)
+
+
+def finalize_state(stream: Stream, state: dict[str, t.Any]) -> None:
+    """Promote progress markers of `state` (a partition's or the stream's)."""
+    stream._finalize_state(state)
+
+
+def write_state_message(stream: Stream) -> None:
+    """Write a STATE message now (if the state changed)."""
+    stream._write_state_message()
+
+
+def mark_state_dirty(stream: Stream) -> None:
+    """Make the next `write_state_message` write."""
+    stream.state_manager.is_flushed = False
+
+
+def drop_progress_markers(state: dict[str, t.Any]) -> None:
+    """Forget unfinished progress so a bookmark stays where it was."""
+    state.pop(PROGRESS_MARKERS, None)

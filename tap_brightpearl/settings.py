@@ -1,0 +1,356 @@
+"""Every setting in one place: its schema, its default, and the checks JSON Schema cannot make.
+
+`DEFAULTS` is the only source of a default: the schema `--about` prints is built from it,
+and `Settings` (what the rest of the tap reads) falls back to it when a setting is absent,
+so a plain CLI run and a Meltano run behave alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import os
+import typing as t
+from urllib.parse import urlsplit
+
+from singer_sdk import typing as th
+
+SECRET_SETTINGS = (
+    "developer_token",
+    "developer_secret",
+    "account_token",
+    "staff_token",
+    "client_secret",
+    "refresh_token",
+    "token_encryption_key",
+)
+REFERENCE_SETTINGS = ("developer_reference", "app_reference", "account_code", "client_id")
+MAX_CONCURRENCY = 128  # threads and connections: far above what any throttle pool admits
+EARLIEST_START = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
+
+DEFAULTS: dict[str, t.Any] = {
+    "data_center": "euw1",
+    "max_concurrency": 16,  # from bench/b1_timezones.py: see bench/RESULTS.md
+    "request_timeout": 60,
+    "max_retries": 5,
+    "retry_backoff_seconds": 1.0,
+    "max_throttle_wait_seconds": 900,
+    "max_response_mb": 256,
+    "lookback_minutes": 60,
+    "shard_count": 1,
+    "shard_index": 0,
+    "progress_interval_seconds": 10,
+    "log_metrics": False,
+}
+
+
+def _prop(name: str, kind: th.JSONTypeHelper, description: str, **kwargs: t.Any) -> th.Property:
+    if name in DEFAULTS:
+        kwargs["default"] = DEFAULTS[name]
+    return th.Property(name, kind, description=description, **kwargs)
+
+
+def _secret(name: str, description: str) -> th.Property:
+    # No pattern, enum or length rule: the SDK's validator would echo a failing value.
+    return th.Property(name, th.StringType, secret=True, description=description)
+
+
+def config_schema() -> dict[str, t.Any]:
+    """The settings schema `--about` shows and the SDK validates."""
+    return th.PropertiesList(
+        _prop(
+            "developer_reference",
+            th.StringType,
+            "Your developer reference (developerRef in developer-tools URLs, header brightpearl-dev-ref). "
+            "Required for a public app and for OAuth.",
+        ),
+        _secret("developer_token", "Public app: the unsigned developer token; signed at request time, never logged."),
+        _secret("developer_secret", "Public app: signs the developer token and each installed account's token."),
+        _prop(
+            "app_reference",
+            th.StringType,
+            "The app whose installs are listed, sent as brightpearl-app-ref on account calls.",
+            required=True,
+        ),
+        _prop(
+            "data_center",
+            th.StringType,
+            "Master datacentre code (installed-accounts, account-location, the default OAuth token "
+            "endpoint) and the fallback for accounts whose location is unknown. Built in: euw1, use1, usw1.",
+        ),
+        _prop(
+            "datacenter_urls",
+            th.ObjectType(additional_properties=th.StringType),
+            "Datacentre code -> base URL, overriding or extending the built-in table (proxies, emulators). "
+            "http:// is accepted only for loopback hosts.",
+        ),
+        _prop(
+            "account_data_centers",
+            th.ObjectType(additional_properties=th.StringType),
+            "accountCode -> datacentre code. Pinned accounts skip account-location discovery.",
+        ),
+        _prop(
+            "start_date",
+            th.DateTimeType,
+            "Lower bound on a first sync: of installedOn for installed_accounts, and of updatedOn "
+            "(or createdOn) for each account's business data. On or after 1900-01-01.",
+        ),
+        _prop(
+            "max_concurrency",
+            th.IntegerType(minimum=1, maximum=MAX_CONCURRENCY),
+            f"Requests in flight at once across the run (1 to {MAX_CONCURRENCY}); every request still "
+            "waits for its own Brightpearl throttle pool.",
+        ),
+        _prop(
+            "request_timeout",
+            th.NumberType(exclusive_minimum=0, maximum=3600),
+            "Seconds one request may take, from connecting to the last byte of the answer.",
+        ),
+        _prop(
+            "max_retries",
+            th.IntegerType(minimum=0, maximum=50),
+            "Retries of a transient failure (outage 5xx, reset, timeout, cut body) before the request fails.",
+        ),
+        _prop(
+            "retry_backoff_seconds",
+            th.NumberType(minimum=0, maximum=60),
+            "First retry wait in seconds; doubles each retry, capped at 60 s.",
+        ),
+        _prop(
+            "max_throttle_wait_seconds",
+            th.NumberType(minimum=0, maximum=86400),
+            "Total seconds one request may spend waiting for Brightpearl's throttle before it fails.",
+        ),
+        _prop(
+            "max_response_mb",
+            th.IntegerType(minimum=1, maximum=4096),
+            "Largest answer, in megabytes after decompression, the tap reads; a larger one fails that request.",
+        ),
+        _prop(
+            "https_proxy",
+            th.StringType,
+            "Proxy URL for every request (http://[user:password@]host:port; https is tunnelled with "
+            "CONNECT). Wins over NO_PROXY. May hold a password: treated as a secret.",
+            secret=True,
+        ),
+        _prop(
+            "ca_bundle",
+            th.StringType,
+            "PEM file of certificate authorities to trust instead of the built-in ones (a TLS-inspecting "
+            "proxy). Without it, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE is used when set.",
+        ),
+        _prop(
+            "account_codes",
+            th.ArrayType(th.StringType),
+            "Public app: read business data only from these installed accounts (default: every enabled one).",
+        ),
+        _prop(
+            "account_code",
+            th.StringType,
+            "Private app or OAuth: the one account to read (Fivetran calls it the organization name).",
+        ),
+        _secret("account_token", "Private app: a system app's account token (sent as issued)."),
+        _secret("staff_token", "Private app: a staff app's token (sent as issued)."),
+        _prop("client_id", th.StringType, "OAuth: the app's client id."),
+        _secret("client_secret", "OAuth: the client secret of a confidential client (optional)."),
+        _secret(
+            "refresh_token",
+            "OAuth: a refresh token for account_code; setting it chooses OAuth mode. "
+            "Get one with `tap-brightpearl-oauth`.",
+        ),
+        _prop(
+            "oauth_token_url",
+            th.StringType,
+            "OAuth: the full URL of the token endpoint, overriding the one data_center implies "
+            "(http:// only for loopback hosts).",
+        ),
+        _secret(
+            "token_encryption_key",
+            "OAuth: the key that encrypts tokens kept in state; required for a public client "
+            "(no client_secret), else derived from client_secret.",
+        ),
+        _prop(
+            "lookback_minutes",
+            th.IntegerType(minimum=0, maximum=5256000),  # ten years
+            "Re-read this many minutes before each account's bookmark: Brightpearl does not always "
+            "bump updatedOn in step with a change.",
+        ),
+        _prop(
+            "shard_count",
+            th.IntegerType(minimum=1, maximum=10000),
+            "Split the accounts into this many shards (by a stable hash of accountCode) ...",
+        ),
+        _prop(
+            "shard_index",
+            th.IntegerType(minimum=0),
+            "... and read only this shard (0-based, below shard_count), e.g. one Airflow task per shard.",
+        ),
+        _prop(
+            "progress_interval_seconds",
+            th.NumberType(minimum=1),
+            "Seconds between progress lines (accounts done, records, rate) during long streams.",
+        ),
+        _prop(
+            "log_metrics",
+            th.BooleanType,
+            "Log the SDK's METRIC lines at INFO (otherwise they appear only at DEBUG).",
+        ),
+    ).to_dict()
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The settings of one run, defaults applied: what every part of the tap reads."""
+
+    app_reference: str = ""
+    developer_reference: str | None = None
+    developer_token: str | None = None
+    developer_secret: str | None = None
+    data_center: str = DEFAULTS["data_center"]
+    datacenter_urls: dict[str, str] = dataclasses.field(default_factory=dict)
+    account_data_centers: dict[str, str] = dataclasses.field(default_factory=dict)
+    start_date: dt.datetime | None = None
+    max_concurrency: int = DEFAULTS["max_concurrency"]
+    request_timeout: float = DEFAULTS["request_timeout"]
+    max_retries: int = DEFAULTS["max_retries"]
+    retry_backoff_seconds: float = DEFAULTS["retry_backoff_seconds"]
+    max_throttle_wait_seconds: float = DEFAULTS["max_throttle_wait_seconds"]
+    max_response_mb: int = DEFAULTS["max_response_mb"]
+    https_proxy: str | None = None
+    ca_bundle: str | None = None
+    account_codes: tuple[str, ...] = ()
+    account_code: str | None = None
+    account_token: str | None = None
+    staff_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    refresh_token: str | None = None
+    oauth_token_url: str | None = None
+    token_encryption_key: str | None = None
+    lookback_minutes: int = DEFAULTS["lookback_minutes"]
+    shard_count: int = DEFAULTS["shard_count"]
+    shard_index: int = DEFAULTS["shard_index"]
+    progress_interval_seconds: float = DEFAULTS["progress_interval_seconds"]
+    log_metrics: bool = DEFAULTS["log_metrics"]
+
+    @classmethod
+    def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
+        """Build from a validated config; absent (or null) settings take their default."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in config.items() if k in names and v is not None}
+        if "start_date" in values:
+            values["start_date"] = _parse_start(values["start_date"])
+        for name in ("datacenter_urls", "account_data_centers"):
+            values[name] = dict(values.get(name) or {})
+        values["account_codes"] = tuple(values.get("account_codes") or ())
+        for name in ("request_timeout", "retry_backoff_seconds", "max_throttle_wait_seconds"):
+            if name in values:
+                values[name] = float(values[name])
+        return cls(**values)
+
+    @property
+    def max_response_bytes(self) -> int:
+        """`max_response_mb` in bytes."""
+        return self.max_response_mb * 1024 * 1024
+
+    @property
+    def lookback(self) -> dt.timedelta:
+        """`lookback_minutes` as a duration."""
+        return dt.timedelta(minutes=self.lookback_minutes)
+
+
+def _parse_start(value: object) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=dt.timezone.utc) if parsed.tzinfo is None else parsed
+
+
+def _has_control(value: str) -> bool:
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+
+
+def _secret_problem(name: str, value: object) -> str | None:
+    """What is wrong with a credential, without ever showing it."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return f"{name}: must be text (value not shown)"
+    if _has_control(value):
+        return f"{name}: contains a control character such as a newline or tab (value not shown); paste it again"
+    if not value.isascii() or not value.isprintable():
+        return f"{name}: contains characters a Brightpearl credential cannot have (value not shown)"
+    if len(value.strip()) < 4:
+        return f"{name}: too short to be a Brightpearl credential (value not shown)"
+    if value != value.strip():
+        return f"{name}: has leading or trailing spaces (value not shown)"
+    return None
+
+
+def _reference_problem(name: str, value: object) -> str | None:
+    """References become URL path segments and header values: plain printable ASCII only."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        return f"{name}: must be non-empty text"
+    if _has_control(value) or not value.isascii() or not value.isprintable() or " " in value:
+        return f"{name}: must be plain ASCII without spaces or control characters, like 'yourdevref'"
+    if value in (".", "..") or "/" in value:
+        return f"{name}: {value!r} cannot be one segment of a URL path"
+    return None
+
+
+def _number_problem(name: str, value: object) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name}: must be a finite number"
+    return None
+
+
+def _proxy_problem(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or _has_control(value):
+        return "https_proxy: must be a URL like http://proxy.example.com:3128 (value not shown)"
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        return "https_proxy: is not a valid URL (value not shown)"
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        return "https_proxy: must be a URL like http://proxy.example.com:3128 (value not shown)"
+    return None
+
+
+def problems(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Checks beyond JSON Schema; each message names its setting and never shows a secret."""
+    found: list[str] = []
+    for name in SECRET_SETTINGS:
+        found.append(_secret_problem(name, config.get(name)) or "")
+    for name in REFERENCE_SETTINGS:
+        found.append(_reference_problem(name, config.get(name)) or "")
+    for name in ("request_timeout", "retry_backoff_seconds", "max_throttle_wait_seconds", "progress_interval_seconds"):
+        found.append(_number_problem(name, config.get(name)) or "")
+    found.append(_proxy_problem(config.get("https_proxy")) or "")
+    codes = config.get("account_codes")
+    if isinstance(codes, list):
+        bad = [c for c in codes if _reference_problem("account_codes", c)]
+        if bad:
+            found.append("account_codes: every entry must be an account code like 'acme1'")
+    start = config.get("start_date")
+    if isinstance(start, str):
+        parsed = _parse_start(start)
+        if parsed is None:
+            found.append("start_date: not a date-time; use RFC 3339 such as 2024-01-31T00:00:00Z")
+        elif parsed < EARLIEST_START:
+            found.append("start_date: must be on or after 1900-01-01T00:00:00Z (Brightpearl holds nothing older)")
+    count, index = config.get("shard_count", DEFAULTS["shard_count"]), config.get("shard_index", 0)
+    if isinstance(count, int) and isinstance(index, int) and index >= count:
+        found.append(f"shard_index: {index} must be below shard_count ({count}); shards are numbered from 0")
+    bundle = config.get("ca_bundle")
+    if isinstance(bundle, str) and not os.path.isfile(bundle):
+        found.append("ca_bundle: no such file; give the path of a PEM file of certificate authorities")
+    return [f for f in found if f]
