@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Run, run_tap, verdict, workdir
-from tap_brightpearl.tap import DEFAULT_MAX_CONCURRENCY
+from tap_brightpearl.settings import DEFAULTS
 from tests.emulator import Emulator
+
+DEFAULT_MAX_CONCURRENCY = DEFAULTS["max_concurrency"]
 
 STREAM = "account_timezones"
 

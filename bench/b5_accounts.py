@@ -15,8 +15,10 @@ import argparse
 
 from bench.b1_timezones import count_records
 from bench.common import run_tap, verdict, workdir
-from tap_brightpearl.tap import DEFAULT_MAX_CONCURRENCY
+from tap_brightpearl.settings import DEFAULTS
 from tests.emulator import Emulator
+
+DEFAULT_MAX_CONCURRENCY = DEFAULTS["max_concurrency"]
 
 STREAM = "orders"
 

@@ -12,6 +12,7 @@ It adds three rules to the SDK's stream:
 
 from __future__ import annotations
 
+import functools
 import threading
 import typing as t
 
@@ -31,6 +32,11 @@ if t.TYPE_CHECKING:
     from tap_brightpearl.runtime import Runtime
 
 _FUTURE_WARNINGS = 10  # named one by one; after that only counted
+
+
+def _canonical(value: str) -> bool:
+    """Already UTC as the tap writes it ("2026-01-31T12:00:00.000Z"): comparable as text."""
+    return len(value) == 24 and value[23] == "Z" and value[10] == "T" and value[19] == "."
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -55,6 +61,7 @@ class BrightpearlStream(Stream):
         super().__init__(tap)
         self.runtime = runtime
         self._future_seen = 0
+        self.raw_ok = False
         self._future_lock = threading.Lock()
 
     # --- isolation ----------------------------------------------------------------------
@@ -103,17 +110,42 @@ class BrightpearlStream(Stream):
         return ", ".join(f"{k} {record.get(k)!r}" for k in self.primary_keys or ())
 
     def _increment_stream_state(self, latest_record: dict[str, t.Any], *, context: Context | None = None) -> None:
-        """Advance the bookmark, never past the run's start plus a little clock skew."""
-        value = self.bookmark_value(latest_record)
-        if value is None or not self.replication_key:
+        """Advance the bookmark over one record (the SDK's record path calls this per record)."""
+        self.advance_bookmark([latest_record], context=context)
+
+    def advance_bookmark(self, records: t.Iterable[t.Mapping[str, t.Any]], *, context: Context | None) -> None:
+        """Advance the bookmark over records already handed to the writer: one SDK step, for the newest.
+
+        Never past the run's start plus a little clock skew: a record dated later is still
+        emitted, with a WARNING, but cannot freeze the bookmark in the future.
+        """
+        if not self.replication_key:
             return
-        moment = parse_utc(value)
-        if moment is None:
-            return
-        if moment > self.runtime.ceiling:
-            self._warn_future(latest_record, value)
-            value = format_utc(self.runtime.started)
-        sdk_private.increment_state(self, {self.replication_key: value}, context=context)
+        ceiling, newest = self._ceiling_text, None
+        for record in records:
+            value = self.bookmark_value(record)
+            if value is None:
+                continue
+            if not _canonical(value):
+                moment = parse_utc(value)
+                if moment is None:
+                    continue
+                value = format_utc(moment)
+            if value > ceiling:
+                self._warn_future(record, value)
+                value = self._start_text
+            if newest is None or value > newest:
+                newest = value
+        if newest is not None:
+            sdk_private.increment_state(self, {self.replication_key: newest}, context=context)
+
+    @functools.cached_property
+    def _ceiling_text(self) -> str:
+        return format_utc(self.runtime.ceiling)
+
+    @functools.cached_property
+    def _start_text(self) -> str:
+        return format_utc(self.runtime.started)
 
     def _warn_future(self, record: t.Mapping[str, t.Any], value: str) -> None:
         with self._future_lock:
@@ -135,6 +167,7 @@ class BrightpearlStream(Stream):
     ) -> t.Generator[dict, t.Any, t.Any]:
         """The SDK's record loop, or the fast path when nothing in it could change a record."""
         reasons = fastpath.blockers(self, self.runtime.writer) if write_messages and context is None else ["context"]
+        self.raw_ok = not reasons  # records may keep members as raw JSON only on the fast path
         if reasons:
             self.logger.debug("%s: SDK record path (%s)", self.name, ", ".join(reasons))
             yield from sdk_private.sync_records(self, context, write_messages=write_messages)

@@ -134,6 +134,10 @@ def _decode_typed(response: requests.Response, payload_type: t.Any) -> tuple[boo
     """
     if payload_type is None or not 200 <= response.status_code < 300:
         return False, None
+    if b"\n" in response.content or b"\r" in response.content:
+        # A pretty-printed answer: typed decoding may keep members as raw JSON, and raw JSON
+        # that spans lines cannot go into a one-line Singer message. Decode it all instead.
+        return False, None
     try:
         decoded = _typed_decoder(payload_type).decode(response.content)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError, RecursionError):

@@ -72,8 +72,7 @@ class _Lines:
             return
         self.writer.write_record_lines(self.buffer)
         self.buffer = bytearray()
-        for record in self.pending:
-            self.stream._increment_stream_state(record, context=self.context)  # the stream's own rule
+        self.stream.advance_bookmark(self.pending, context=self.context)  # the stream's own rule
         self.counter.increment(len(self.pending))
         self.pending.clear()
         sdk_private.mark_state_dirty(self.stream)

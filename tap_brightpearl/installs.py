@@ -66,8 +66,11 @@ def parse_utc(value: object) -> dt.datetime | None:
     """Parse an API date-time; Brightpearl's are UTC, so a missing offset means UTC."""
     if not isinstance(value, str):
         return None
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):  # Python 3.10's fromisoformat does not read the Z
+        text = text[:-1] + "+00:00"
     try:
-        parsed = dt.datetime.fromisoformat(value.strip())
+        parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
     parsed = parsed.replace(tzinfo=dt.timezone.utc) if parsed.tzinfo is None else parsed

@@ -22,9 +22,6 @@ import time
 import typing as t
 
 import msgspec
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from singer_sdk.authenticators import APIAuthenticatorBase
 
 from tap_brightpearl.datacenters import DatacentreTable, brightpearl_host, check_base_url
@@ -76,6 +73,11 @@ class _Sealer:
     """Fernet with a key derived (HKDF-SHA256) from a secret the state never holds."""
 
     def __init__(self, secret: str, context: str) -> None:
+        # Imported here: only OAuth runs pay for loading cryptography.
+        from cryptography.fernet import Fernet
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"tap-brightpearl/oauth-state", info=context.encode())
         raw = key.derive(secret.encode("utf-8"))
         self._fernet = Fernet(base64.urlsafe_b64encode(raw))
@@ -85,6 +87,8 @@ class _Sealer:
         return self._fernet.encrypt(msgspec.json.encode(tokens)).decode("ascii")
 
     def open(self, sealed: str) -> Tokens | None:
+        from cryptography.fernet import InvalidToken
+
         try:
             return msgspec.json.decode(self._fernet.decrypt(sealed.encode("ascii")), type=Tokens)
         except (InvalidToken, ValueError, msgspec.DecodeError, msgspec.ValidationError):
@@ -202,7 +206,7 @@ class OAuthApp(AccessMode):
 
     @staticmethod
     def _expiring(tokens: Tokens) -> bool:
-        margin = max(MIN_MARGIN_SECONDS, tokens.lifetime / 10)
+        margin = min(max(MIN_MARGIN_SECONDS, tokens.lifetime / 10), tokens.lifetime / 2)
         return time.time() + margin >= tokens.expires_at
 
     def _refresh_locked(self) -> None:

@@ -24,7 +24,7 @@ from tap_brightpearl.redact import redact, register_secrets
 from tap_brightpearl.runtime import Runtime, mode_class
 from tap_brightpearl.settings import SECRET_SETTINGS, Settings, config_schema, problems
 from tap_brightpearl.state_rules import check_state
-from tap_brightpearl.streams import ACCOUNT_STREAMS, DEVELOPER_TOOLS_STREAMS
+from tap_brightpearl.stream_list import ACCOUNT_STREAMS, DEVELOPER_TOOLS_STREAMS
 from tap_brightpearl.transport import describe_transport_failure
 from tap_brightpearl.writer import ChunkedMsgSpecWriter
 

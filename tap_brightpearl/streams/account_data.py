@@ -23,7 +23,7 @@ from tap_brightpearl.client import BrightpearlStream, describe_failure
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError, NotFoundError
 from tap_brightpearl.installs import parse_utc
 from tap_brightpearl.prefetch import Failed, Prefetcher
-from tap_brightpearl.records import Shaper
+from tap_brightpearl.records import Shaper, materialize
 
 if t.TYPE_CHECKING:
     from singer_sdk import Tap
@@ -78,7 +78,8 @@ class AccountStream(BrightpearlStream):
         super().__init__(tap, runtime)
         self.state_partitioning_keys = ["accountCode"]
         self.selected_by_default = not runtime.mode.developer_tools
-        self.shaper = Shaper(self.name, self.schema, self.logger)
+        keys = [k for k in self.primary_keys or () if k != "accountCode"]
+        self.shaper = Shaper(self.name, self.schema, self.logger, keys=keys)
         self._prefetcher: Prefetcher | None = None
         self._starts: dict[str, dt.datetime | None] = {}
         self._pending: set[str] = set()
@@ -113,7 +114,7 @@ class AccountStream(BrightpearlStream):
                     failed = item.error
                     break
                 report.records += len(item)
-                yield from item
+                yield from item if self.raw_ok else map(materialize, item)
                 self.runtime.report.progress(self.name, accounts_done=report.accounts_read)
         except BaseException:
             self._finish()
@@ -181,10 +182,12 @@ class AccountStream(BrightpearlStream):
         """Yield the account's records in batches."""
         raise NotImplementedError
 
-    def account_get(self, account: Account, datacentre: str, path: str, params: dict | None = None) -> t.Any:
+    def account_get(
+        self, account: Account, datacentre: str, path: str, params: dict | None = None, payload_type: t.Any = None
+    ) -> t.Any:
         """GET `{datacentre}/public-api/{account}/{path}` with the account's own credentials."""
         url = self.runtime.account_url(datacentre, account.accountCode, path)
-        return self.runtime.get(url, auth=account.auth, params=params)
+        return self.runtime.get(url, auth=account.auth, params=params, payload_type=payload_type)
 
 
 class IncrementalAccountStream(AccountStream):

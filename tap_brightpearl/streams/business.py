@@ -7,9 +7,9 @@ import typing as t
 from singer_sdk.schema.source import StreamSchema
 
 from tap_brightpearl.records import OTHER, flatten_map
+from tap_brightpearl.schema_files import SCHEMAS
 from tap_brightpearl.search import Resource
 from tap_brightpearl.streams.readers import SearchStream, SnapshotStream
-from tap_brightpearl.streams.schemas import SCHEMAS
 
 if t.TYPE_CHECKING:
     from tap_brightpearl.modes import Account
@@ -28,7 +28,7 @@ class OrdersStream(SearchStream):
 
     def shape(self, item: dict[str, t.Any], account: str) -> dict[str, t.Any]:
         """OrderRows {"rowId": {...}} becomes a list with orderRowId inside."""
-        if isinstance(item.get("orderRows"), dict):
+        if "orderRows" in item:
             item = {**item, "orderRows": flatten_map(item["orderRows"], "orderRowId")}
         return super().shape(item, account)
 
@@ -104,6 +104,3 @@ class AccountConfigurationStream(SnapshotStream):
         else:  # an older or other shape: the members themselves
             record = self.shaper.shape(payload, account.accountCode)
         yield [record]
-
-
-ACCOUNT_STREAMS = (OrdersStream, ProductsStream, ContactsStream, WarehousesStream, AccountConfigurationStream)

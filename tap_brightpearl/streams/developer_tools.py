@@ -13,7 +13,7 @@ from tap_brightpearl.client import BrightpearlStream
 from tap_brightpearl.errors import AuthenticationError, NotFoundError
 from tap_brightpearl.fanout import ordered_map
 from tap_brightpearl.installs import sortable_utc
-from tap_brightpearl.streams.schemas import SCHEMAS
+from tap_brightpearl.schema_files import SCHEMAS
 from tap_brightpearl.urls import UnsafeSegmentError, is_safe_code
 
 if t.TYPE_CHECKING:

@@ -6,14 +6,19 @@ import functools
 import threading
 import typing as t
 
+import msgspec
+
 from tap_brightpearl.errors import BrightpearlError, FatalBrightpearlError, NotFoundError
 from tap_brightpearl.fanout import ordered_map
+from tap_brightpearl.records import kind_of
 from tap_brightpearl.search import Resource, SearchPager, chunks, id_set
 from tap_brightpearl.streams.account_data import AccountStream, Batch, IncrementalAccountStream
 
 if t.TYPE_CHECKING:
     from tap_brightpearl.modes import Account
 
+# Detail bodies decode into their top-level members only; nested values stay raw JSON.
+RAW_BODIES = list[dict[str, msgspec.Raw]]
 EMPTY_SETS_BEFORE_STOP = 3  # ID sets in a row that found nothing: the search lists ids that do not exist
 
 
@@ -99,7 +104,7 @@ class SearchStream(IncrementalAccountStream):
         path = f"{self.resource.detail_path}/{id_set(ids)}"
         params = {"includeOptional": self.resource.include_optional} if self._optional_ok else None
         try:
-            payload = self.account_get(account, datacentre, path, params)
+            payload = self.account_get(account, datacentre, path, params, payload_type=RAW_BODIES)
         except NotFoundError:
             return []
         except FatalBrightpearlError as exc:
@@ -107,7 +112,7 @@ class SearchStream(IncrementalAccountStream):
                 raise
             self._without_optional(account.accountCode, exc)
             try:
-                payload = self.account_get(account, datacentre, path, None)
+                payload = self.account_get(account, datacentre, path, None, payload_type=RAW_BODIES)
             except NotFoundError:
                 return []
         items = self._items(payload, account.accountCode)
@@ -145,7 +150,7 @@ class SearchStream(IncrementalAccountStream):
             return []
         items = []
         for item in payload:
-            if isinstance(item, dict) and item.get(id_field) is not None:
+            if isinstance(item, dict) and kind_of(item.get(id_field)) not in ("null", "object", "array"):
                 items.append(item)
             else:
                 self.logger.warning("%s: account %r sent an entry without %s; skipped it", self.name, code, id_field)

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from .account_data import AccountData
 from .account_search import BadRequest, parse_id_set, search
 from .data import sign
+from .oauth import token_expired
 from .reply import Reply, dumps, errors, not_found
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["BadRequest", "account_auth_state", "account_route", "parse_id_set"]
 
 NOT_AUTHENTICATED = b'{"response":"Not authenticated"}'  # guess: wording for a bad signed token
-TOKEN_EXPIRED = b'{"response":"Authorization token expired"}'
 ID_CAPS = {"order": 200, "product": 200, "contact": 200}
 SEARCHES = {
     ("order-service", "order-search"): "order",
@@ -56,11 +56,22 @@ def _query(raw_path: str) -> dict[str, str]:
 
 
 def account_auth_state(emu: Emulator, code: str, headers: Mapping[str, str]) -> str:
-    """Classify account credentials for ``code``: "none", "verified" or "bad".
+    """Classify account credentials for ``code``: "none", "verified", "expired" or "bad".
 
-    Accepted: a public app's signed account token (with dev-ref and app-ref), or a private
-    app's account/staff token registered with Emulator.set_private_token (sent as-is).
+    Accepted: a public app's signed account token (with dev-ref and app-ref), a private app's
+    account/staff token registered with Emulator.set_private_token (sent as-is), or an OAuth
+    access token issued for this account (``Authorization: Bearer``, with dev-ref and app-ref).
     """
+    bearer = _bearer(headers)
+    if bearer is not None:
+        # guess: a bearer token is judged alone, even if account or staff tokens come along.
+        state = emu.oauth.bearer_state(code, bearer)
+        refs_ok = (
+            headers.get("brightpearl-dev-ref") == emu.developer_reference
+            and headers.get("brightpearl-app-ref") == emu.app_reference
+        )
+        # guess: an expired token is reported before the references are looked at.
+        return state if state == "expired" or refs_ok else "bad"
     account_token = headers.get("brightpearl-account-token")
     staff_token = headers.get("brightpearl-staff-token")
     if account_token is None and staff_token is None:
@@ -80,11 +91,19 @@ def account_auth_state(emu: Emulator, code: str, headers: Mapping[str, str]) -> 
     return "bad"
 
 
+def _bearer(headers: Mapping[str, str] | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, if one was sent."""
+    scheme, _, token = (headers or {}).get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
 def invalid_instance_token(headers: Mapping[str, str] | None) -> Reply:
     """The recorded 401 for a token the account APIs do not accept; the token is echoed back."""
     # guess: recorded with OAuth bearer tokens only; a signed account or staff token is echoed too.
     headers = headers or {}
-    token = headers.get("brightpearl-account-token") or headers.get("brightpearl-staff-token")
+    token = _bearer(headers) or headers.get("brightpearl-account-token") or headers.get("brightpearl-staff-token")
     if token is None:
         token = headers.get("authorization", "").removeprefix("Bearer ").strip()
     return Reply(401, dumps({"response": f"Invalid instance token: {token}"}), headers={"Message-Type": "api-proxy"})
@@ -106,10 +125,14 @@ def account_route(
     # guess: the wrong datacentre looks like an unknown account, as for account-timezone.
     if account is None or account.gone or account.datacentre != datacentre:
         return not_found("Account not found")
+    if auth == "expired":
+        return token_expired()
     if auth != "verified":
+        if _bearer(headers) is not None:
+            return invalid_instance_token(headers)  # recorded for unknown bearer tokens
         return Reply(401, NOT_AUTHENTICATED)
     if not account.enabled:
-        return Reply(401, TOKEN_EXPIRED)
+        return token_expired()
     if method != "GET":
         return Reply(405, errors("CMNC-405", f"Method {method} not allowed"))  # guess
     data = emu.account_data(code)

@@ -15,6 +15,7 @@ from typing import Any
 from .account_data import AccountData
 from .data import Account, generate, generation, make_accounts, parse_ms
 from .faults import DEFAULT_STALL, Fault, FaultBook, fault_reply
+from .oauth import OAuthProvider
 from .reply import Reply, dumps
 from .routes import pool_of, route
 from .server import DatacentreServer
@@ -34,6 +35,7 @@ class RequestLogEntry:
     auth: str
     headers: dict[str, str]
     time: float
+    grant_type: str | None = None  # token requests only: the one form field safe to keep
 
 
 class Emulator:
@@ -113,6 +115,8 @@ class Emulator:
         self.private_tokens: dict[str, dict[str, str]] = {}  # accountCode -> kind -> token
         self._account_data: dict[str, AccountData] = {}
         self._data_lock = threading.Lock()
+        self.oauth = OAuthProvider(self)
+        self.oauth_api_domain: str | None = None  # hostile tests: the api_domain every token answer names
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Emulator:
@@ -268,6 +272,47 @@ class Emulator:
         with self._lock:
             self.private_tokens.setdefault(accountCode, {})[kind] = token
 
+    # -- OAuth 2 (see oauth.py) ------------------------------------------------------------
+    def enable_oauth(
+        self,
+        client_id: str = "bp-client",
+        client_secret: str | None = "bp-client-secret",
+        access_ttl: float = 604800.0,
+        rotate: bool = True,
+    ) -> None:
+        """Serve /oauth/token and /authorize/{account} for one app client (secret None: a public client).
+
+        ``rotate``: each refresh answers a new refresh token and retires the one sent.
+        """
+        self.oauth.configure(client_id, client_secret, access_ttl, rotate)
+
+    def oauth_refresh_token(self, account_code: str) -> str:
+        """A live refresh token for the account, as if a person had authorized the app earlier."""
+        self._get(account_code)  # fail loudly on typos
+        return self.oauth.issue_refresh(account_code)
+
+    def revoke_refresh_tokens(self, account_code: str) -> None:
+        """Every refresh token of the account answers invalid_grant from now on."""
+        self.oauth.revoke(account_code)
+
+    def expire_access_tokens(self) -> None:
+        """Every access token issued so far answers 401 "Authorization token expired" from now on."""
+        self.oauth.expire_all()
+
+    def issued_tokens(self) -> list[str]:
+        """Every authorization code, access and refresh token handed out (leak checks)."""
+        return self.oauth.issued()
+
+    @property
+    def oauth_grants(self) -> list[str]:
+        """grant_type of every token request answered with tokens, in order."""
+        return list(self.oauth.grants)
+
+    @property
+    def oauth_refresh_count(self) -> int:
+        """Number of successful refresh_token grants."""
+        return self.oauth.refresh_count
+
     # -- faults, throttle, log ---------------------------------------------------------------
     def add_fault(
         self,
@@ -297,9 +342,18 @@ class Emulator:
         """Number of throttle 503s sent (quota rejections plus injected "throttle" faults)."""
         return self._throttled
 
-    def record(self, method: str, path: str, dc: str, auth: str, headers: dict[str, str], at: float) -> RequestLogEntry:
+    def record(
+        self,
+        method: str,
+        path: str,
+        dc: str,
+        auth: str,
+        headers: dict[str, str],
+        at: float,
+        grant_type: str | None = None,
+    ) -> RequestLogEntry:
         """Append a log entry at arrival (status filled in before the reply is written)."""
-        entry = RequestLogEntry(method, path, dc, 0, auth, headers, at)
+        entry = RequestLogEntry(method, path, dc, 0, auth, headers, at, grant_type)
         with self._lock:
             self.requests.append(entry)
         return entry
@@ -313,7 +367,9 @@ class Emulator:
         with self._lock:
             self._throttled += 1
 
-    def answer(self, dc: str, method: str, path: str, auth: str, headers: dict[str, str] | None = None) -> Reply:
+    def answer(
+        self, dc: str, method: str, path: str, auth: str, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> Reply:
         """Decide the reply: latency, then a pending fault, else throttle, then the route."""
         if self.latency:
             time.sleep(self.latency)
@@ -331,8 +387,8 @@ class Emulator:
             self._count_throttled()
             return Reply(503, THROTTLE_BODY, headers=verdict.headers())
         if fault is None:
-            reply = route(self, dc, method, path, auth, headers)
+            reply = route(self, dc, method, path, auth, headers, body)
         else:
-            reply = fault_reply(fault, lambda: route(self, dc, method, path, auth, headers))
+            reply = fault_reply(fault, lambda: route(self, dc, method, path, auth, headers, body))
         reply.headers = {**verdict.headers(), **reply.headers}
         return reply

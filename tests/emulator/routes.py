@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from .account_routes import account_auth_state, account_route
 from .data import sign
+from .oauth import is_token_path
 from .reply import Reply, dumps, not_found
 
 if TYPE_CHECKING:
@@ -47,12 +48,23 @@ def auth_state(emu: Emulator, headers: dict[str, str], raw_path: str = "") -> st
 
 
 def route(
-    emu: Emulator, datacentre: str, method: str, raw_path: str, auth: str, headers: Mapping[str, str] | None = None
+    emu: Emulator,
+    datacentre: str,
+    method: str,
+    raw_path: str,
+    auth: str,
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
 ) -> Reply:
     """Answer one request the way the real service would (throttle handled by the caller)."""
     parts = split_path(raw_path)
     if parts and parts[0] == "public-api":
         return account_route(emu, datacentre, method, raw_path, auth, headers)
+    # guess: every datacentre serves OAuth (the real authorize host is oauth.brightpearl.com).
+    if is_token_path(parts):
+        return emu.oauth.token(method, parts, headers or {}, body)
+    if parts and parts[0] == "authorize":
+        return emu.oauth.authorize(method, parts, raw_path)
     if method != "GET" or len(parts) != 4 or parts[0] != "developer-tools":
         return not_found()
     _, dev_ref, action, arg = parts

@@ -15,6 +15,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
+from .oauth import logged_grant_type
 from .reply import Reply, errors
 from .routes import auth_state
 
@@ -101,15 +102,16 @@ class Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         arrival = time.monotonic()
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         emu = self.server.emulator
         dc = self.server.datacentre
         headers = {k.lower(): v for k, v in self.headers.items()}
         auth = auth_state(emu, headers, self.path)
-        entry = emu.record(self.command, self.path, dc, auth, headers, arrival)
+        # A token request's form holds secrets: only its grant_type is logged.
+        grant = logged_grant_type(self.path, body)
+        entry = emu.record(self.command, self.path, dc, auth, headers, arrival, grant_type=grant)
         try:
-            reply = emu.answer(dc, self.command, self.path, auth, headers)
+            reply = emu.answer(dc, self.command, self.path, auth, headers, body)
         except Exception as exc:  # an emulator bug must show up as a 500, not a hang
             reply = Reply(500, errors("CMNC-500", f"emulator error: {exc!r}"))
         entry.status = reply.status  # set before writing so the log is complete on receipt

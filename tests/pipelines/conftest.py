@@ -126,7 +126,7 @@ def meltano_bin() -> Path:
         unavailable("meltano not found: run scripts/ensure_meltano.sh (or set MELTANO_BIN)")
     assert found is not None
     proc = subprocess.run(
-        [str(found), "install", "tap-brightpearl", "target-postgres"],
+        [str(found), "install", "tap-brightpearl", "tap-brightpearl-account", "target-postgres"],
         cwd=REPO,
         env={**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"},
         stdout=subprocess.PIPE,

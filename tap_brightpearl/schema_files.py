@@ -13,7 +13,7 @@ def _schema_dir() -> Path:
     packaged = resources.files("tap_brightpearl") / "schemas"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "schemas"
+    return Path(__file__).resolve().parents[1] / "schemas"
 
 
 SCHEMAS = SchemaDirectory(_schema_dir())

@@ -1,0 +1,105 @@
+"""The structure the code promises: checks anyone can run, so it cannot quietly rot.
+
+- Streams receive the run's runtime; none reaches into the tap (`_tap`).
+- No module of tap_brightpearl imports another that imports it back, directly or in a loop
+  (importing `a.b.c` also runs the package `a.b`, so that counts as an import too).
+- Every private singer-sdk member the tap uses is listed in sdk_private.py and still exists
+  with the shape the tap relies on: an SDK upgrade that changes one fails here, loudly.
+- No file is over about 400 lines.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from pathlib import Path
+
+from singer_sdk.helpers import _state as sdk_state
+from singer_sdk.streams.core import Stream
+
+from tap_brightpearl import sdk_private
+
+PACKAGE = Path(__file__).resolve().parents[1] / "tap_brightpearl"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """The project modules `path` imports at run time (TYPE_CHECKING blocks left out), packages included."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tap_brightpearl"):
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.startswith("tap_brightpearl")]
+        for name in names:
+            parts = name.split(".")
+            found |= {".".join(parts[:i]) for i in range(2, len(parts) + 1)} & known
+    return found - {module_name(path)}
+
+
+def test_no_stream_reaches_into_the_tap():
+    offenders = [
+        f"{p.name}:{n}"
+        for p in (PACKAGE / "streams").glob("*.py")
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"_tap\b", line)
+    ]
+    assert offenders == []
+
+
+def test_no_import_loops():
+    paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {name: imports_of(path, set(paths)) for name, path in paths.items()}
+    loops = []
+
+    def visit(name: str, trail: list[str]) -> None:
+        for nxt in sorted(graph[name]):
+            if nxt in trail:
+                loops.append([*trail[trail.index(nxt) :], nxt])
+            elif len(trail) < 30:
+                visit(nxt, [*trail, nxt])
+
+    for start in graph:
+        visit(start, [start])
+    assert loops == [], f"import loops: {loops[:3]}"
+
+
+def test_every_private_sdk_member_the_tap_uses_is_listed_and_still_there():
+    used = set()
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r"(?:stream|Stream|self|super\(\))\._(?!_)([a-z]\w+)\(", text))
+    ours = {"_sync_records", "_increment_stream_state"}  # the tap's own overrides of these two
+    listed = {m.lstrip("_") for m in sdk_private.MEMBERS}
+    sdk_members = {name for name in used if hasattr(Stream, f"_{name}")}
+    assert sdk_members <= listed, f"private SDK members used but not listed: {sdk_members - listed}"
+    for member in sdk_private.MEMBERS:
+        assert callable(getattr(Stream, member, None)), f"singer-sdk no longer has Stream.{member}"
+    assert {"_" + m for m in listed} >= ours
+    shapes = {
+        "_sync_records": ["self", "context", "write_messages"],
+        "_increment_stream_state": ["self", "latest_record", "context"],
+        "_write_starting_replication_value": ["self", "context"],
+        "_get_state_partition_context": ["self", "context"],
+        "_finalize_state": ["self", "state"],
+        "_write_state_message": ["self"],
+    }
+    for member, parameters in shapes.items():
+        assert list(inspect.signature(getattr(Stream, member)).parameters) == parameters, member
+    assert sdk_state.PROGRESS_MARKERS == "progress_markers"
+    assert hasattr(Stream, "state_manager")
+
+
+def test_no_module_is_longer_than_about_400_lines():
+    long = {p.name: n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 420}
+    assert long == {}
