@@ -58,8 +58,10 @@ class _Lines:
         self.buffer = bytearray()
         self.pending: list[dict] = []
 
-    def add(self, line: bytes, record: dict) -> None:
-        self.buffer += line
+    def add(self, parts: tuple[bytes, ...], record: dict) -> None:
+        buffer = self.buffer
+        for part in parts:  # appended piece by piece: no copy of a large record's line
+            buffer += part
         self.pending.append(record)
 
     def hand_over(self) -> None:
@@ -100,7 +102,7 @@ def emit(
             for count, record in enumerate(read(context), start=1):
                 if count % CLOCK_EVERY == 1:
                     stamp = dt.datetime.now(dt.timezone.utc).isoformat().encode()
-                lines.add(prefix + encoder.encode(record) + middle + stamp + suffix, record)
+                lines.add((prefix, encoder.encode(record), middle, stamp, suffix), record)
                 if count % LINES_PER_WRITE == 0:
                     lines.hand_over()
                 if count % every == 0:

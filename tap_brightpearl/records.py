@@ -10,6 +10,7 @@ bodies; a missing member is simply absent from the record (null in the warehouse
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import threading
@@ -51,6 +52,16 @@ def kind_of(value: object) -> str:
     return {float: "number", str: "string", dict: "object", list: "array"}.get(type(value), "unknown")
 
 
+def _timestamp(value: object) -> object:
+    """A date-time member (raw or decoded) in UTC; anything that is not a date-time as it came."""
+    if isinstance(value, Raw):
+        text = bytes(value)
+        if text[:1] != b'"' or b"\\" in text:
+            return _timestamp(_DECODE.decode(text))
+        value = text[1:-1].decode("utf-8", "replace")  # a plain JSON string: no escapes to undo
+    return (utc_text(value) or value) if isinstance(value, str) else value
+
+
 def decoded(value: object) -> t.Any:
     """A raw JSON value as Python objects (anything else as it is)."""
     return _DECODE.decode(value) if isinstance(value, Raw) else value
@@ -75,6 +86,14 @@ def _accepts(declared: t.Mapping[str, t.Any]) -> frozenset[str] | None:
     return frozenset(names)
 
 
+_NUMBER_START = frozenset(b"-0123456789")
+
+
+def _is_whole(number: bytes) -> bool:
+    """Whether a JSON number is written as a whole number (no fraction, no exponent)."""
+    return b"." not in number and b"e" not in number and b"E" not in number
+
+
 _BYTES_OF_KIND = {
     "object": b"{",
     "array": b"[",
@@ -97,9 +116,27 @@ def _first_bytes(accepted: frozenset[str] | None) -> frozenset[int] | None:
     return frozenset(firsts)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=256)
+def _offset(text: str) -> dt.timedelta:
+    """An offset such as -06:00 as a signed duration (ValueError if it is not one)."""
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if not text[1:3].isdigit() or not text[4:6].isdigit() or minutes >= 60 or hours >= 24:
+        raise ValueError(text)
+    delta = dt.timedelta(hours=hours, minutes=minutes)
+    return -delta if text[0] == "-" else delta
+
+
 def utc_text(value: str) -> str | None:
     """A Brightpearl date-time (any offset, or Z) as UTC with milliseconds and a Z; None if it is not one."""
+    if len(value) == 29 and value[10] == "T" and value[19] == "." and value[23] in "+-" and value[26] == ":":
+        # Brightpearl's own shape, "2020-03-31T15:02:44.000-06:00": the common case, made cheap.
+        # Offsets are whole minutes, so the milliseconds are copied as they are.
+        try:
+            local = dt.datetime.fromisoformat(value[:19])
+            utc = local - _offset(value[23:])
+        except (ValueError, OverflowError):
+            return None
+        return f"{utc.isoformat()}{value[19:23]}Z"
     parsed = parse_utc(value)
     return format_utc(parsed) if parsed is not None else None
 
@@ -113,7 +150,12 @@ class Shaper:
     """
 
     def __init__(
-        self, stream: str, schema: t.Mapping[str, t.Any], logger: logging.Logger, keys: t.Iterable[str] = ()
+        self,
+        stream: str,
+        schema: t.Mapping[str, t.Any],
+        logger: logging.Logger,
+        keys: t.Iterable[str] = (),
+        converters: t.Mapping[str, t.Callable[[t.Any], t.Any]] | None = None,
     ) -> None:
         """Learn the declared members, their types, which are date-times, and which are keys."""
         properties: dict[str, t.Any] = dict(schema.get("properties") or {})
@@ -124,8 +166,20 @@ class Shaper:
         self.types = {k: _accepts(v) for k, v in properties.items() if k != OTHER}
         # Per declared member: the first bytes of raw JSON it accepts outright (None: anything),
         # and whether the member must be decoded (keys, date-times).
-        self._rules: dict[str, tuple[frozenset[int] | None, bool]] = {
-            name: (_first_bytes(accepted), name in self.decode_always) for name, accepted in self.types.items()
+        self.converters = dict(converters or {})  # member -> documented transformation (e.g. orderRows)
+        for name in self.timestamps:
+            self.converters.setdefault(name, _timestamp)
+        for name in keys:
+            self.converters.setdefault(name, decoded)
+        # Per declared member: the first bytes of raw JSON it accepts outright (None: anything),
+        # what to do with it (None: keep the raw JSON), and whether it must be a whole number.
+        self._rules: dict[str, tuple[frozenset[int] | None, t.Callable[[t.Any], t.Any] | None, bool]] = {
+            name: (
+                _first_bytes(accepted),
+                self.converters.get(name),
+                accepted is not None and "integer" in accepted and "number" not in accepted,
+            )
+            for name, accepted in self.types.items()
         }
         self._warned: set[str] = set()
         self._lock = threading.Lock()
@@ -134,15 +188,19 @@ class Shaper:
         """The record for `item` read from `account`."""
         record: dict[str, t.Any] = {"accountCode": account}
         others: dict[str, t.Any] | None = None
-        types, decode_always, timestamps, rules = self.types, self.decode_always, self.timestamps, self._rules
+        types, rules = self.types, self._rules
         for name, value in item.items():
             rule = rules.get(name)
-            if rule is not None and type(value) is Raw and not rule[1]:
-                firsts = rule[0]  # the common case: a raw member kept as it is, checked by its first byte
-                if firsts is None or memoryview(value)[0] in firsts:
-                    record[name] = value
+            if rule is not None and type(value) is Raw:
+                # The common case: raw JSON whose first byte shows a type the schema allows.
+                firsts, convert, whole = rule
+                first = memoryview(value)[0]
+                if firsts is None or first in firsts or (whole and first in _NUMBER_START and _is_whole(bytes(value))):
+                    record[name] = value if convert is None else convert(value)
                     continue
             accepted = types.get(name, False)
+            if name in self.converters and accepted is not False:
+                value = self.converters[name](value)
             kind = kind_of(value)
             if name == "accountCode" or accepted is False or (accepted is not None and kind not in accepted):
                 if name == "accountCode" and decoded(value) == account:
@@ -152,10 +210,6 @@ class Shaper:
                 others[name] = value
                 self._note(name, declared=accepted is not False, kind=kind)
                 continue
-            if name in decode_always and isinstance(value, Raw):
-                value = _DECODE.decode(value)
-            if name in timestamps and isinstance(value, str):
-                value = utc_text(value) or value
             record[name] = value
         if others:
             record[OTHER] = others
@@ -183,10 +237,15 @@ class Shaper:
             )
 
 
+def _row_order(item: tuple[str, object]) -> tuple[int, str]:
+    return len(item[0]), item[0]
+
+
 def flatten_map(rows: object, id_name: str) -> object:
     """Brightpearl's `{"rowId": {...}}` maps as a list with the id inside, in numeric id order.
 
-    Rows still in raw JSON stay raw: the id is spliced in front of the row's own members.
+    Rows still in raw JSON stay raw: the id is spliced in front of the row's own members
+    (answers with raw members are compact: a pretty-printed one is decoded whole).
     """
     if isinstance(rows, Raw):
         if kind_of(rows) != "object":
@@ -195,14 +254,19 @@ def flatten_map(rows: object, id_name: str) -> object:
     if not isinstance(rows, dict):
         return rows
     out: list[t.Any] = []
-    for key, row in sorted(rows.items(), key=lambda kv: (len(str(kv[0])), str(kv[0]))):
-        row_id = int(key) if str(key).isdigit() else key
-        if isinstance(row, Raw) and kind_of(row) == "object":
+    head = b'{"' + id_name.encode() + b'":'
+    for key, row in sorted(((str(k), v) for k, v in rows.items()), key=_row_order):
+        numeric = key.isdigit()
+        row_id: int | str = int(key) if numeric else key
+        if type(row) is Raw:
             body = bytes(row)
-            head = b'{"' + id_name.encode() + b'":' + msgspec.json.encode(row_id)
-            out.append(Raw(head + (b"," + body[1:] if body[1:].strip() != b"}" else b"}")))
-        elif isinstance(row, dict):
+            if body[:1] == b"{":
+                ident = key.encode() if numeric else msgspec.json.encode(key)
+                out.append(Raw(head + ident + (b"}" if body == b"{}" else b"," + body[1:])))
+                continue
+            row = _DECODE.decode(body)
+        if isinstance(row, dict):
             out.append({**row, id_name: row_id})
         else:
-            out.append({id_name: row_id, "value": decoded(row)})
+            out.append({id_name: row_id, "value": row})
     return out

@@ -82,6 +82,26 @@ def zip_rows(payload: object) -> tuple[list[dict[str, t.Any]], dict[str, t.Any]]
     return [dict(zip(columns, row, strict=False)) for row in results if isinstance(row, list)], meta
 
 
+def column_of(payload: object, column: str) -> tuple[list[t.Any], dict[str, t.Any]]:
+    """One column of a search response (every row's value, None where a row lacks it), and metaData.
+
+    The pager needs only the id column; building a dict per row cost more than the rest of paging.
+    """
+    if not isinstance(payload, dict):
+        raise ValueError(f"search answered {type(payload).__name__} instead of an object")
+    meta = payload.get("metaData") or {}
+    if not isinstance(meta, dict):
+        raise ValueError("search metaData is not an object")
+    names = [c.get("name") if isinstance(c, dict) else None for c in meta.get("columns") or []]
+    results = payload.get("results") or []
+    if not isinstance(results, list):
+        raise ValueError("search results are not a list")
+    if column not in names:
+        return [None for _ in results], meta
+    index = names.index(column)
+    return [row[index] if isinstance(row, list) and len(row) > index else None for row in results], meta
+
+
 def _int(meta: dict[str, t.Any], key: str) -> int | None:
     value = meta.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -113,8 +133,10 @@ class SearchPager:
         base: dict[str, t.Any] = {"pageSize": PAGE_SIZE, "sort": f"{sort}.ASC", **(filters or {})}
         step = PAGE_SIZE - PAGE_OVERLAP
 
-        def page(first: int) -> tuple[list[dict[str, t.Any]], dict[str, t.Any]]:
-            return zip_rows(self.fetch(self.resource.search_path, {**base, "firstResult": first}))
+        def page(first: int) -> tuple[list[t.Any], dict[str, t.Any]]:
+            return column_of(
+                self.fetch(self.resource.search_path, {**base, "firstResult": first}), self.resource.id_column
+            )
 
         rows, meta = page(1)
         total = _int(meta, "resultsAvailable")
@@ -161,10 +183,9 @@ class SearchPager:
         self.truncated = f"stopped the search after {asked} pages ({total} results announced): {why}"
         LOGGER.warning("%s: %s", self.where, self.truncated)
 
-    def _fresh(self, rows: list[dict[str, t.Any]]) -> list[int]:
+    def _fresh(self, rows: list[t.Any]) -> list[int]:
         ids = []
-        for row in rows:
-            raw = row.get(self.resource.id_column)
+        for raw in rows:
             if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 and raw not in self.seen:
                 self.seen.add(raw)
                 ids.append(raw)

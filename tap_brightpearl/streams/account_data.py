@@ -70,6 +70,8 @@ class AccountStream(BrightpearlStream):
 
     per_account = True
     failure_hint = ACCESS_HINT
+    #: member -> the documented transformation its value goes through (e.g. orders' orderRows)
+    converters: t.ClassVar[dict[str, t.Callable[[t.Any], t.Any]]] = {}
     # Shaper already gives every member its declared JSON type (or keeps it in otherMembers).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
@@ -79,7 +81,7 @@ class AccountStream(BrightpearlStream):
         self.state_partitioning_keys = ["accountCode"]
         self.selected_by_default = not runtime.mode.developer_tools
         keys = [k for k in self.primary_keys or () if k != "accountCode"]
-        self.shaper = Shaper(self.name, self.schema, self.logger, keys=keys)
+        self.shaper = Shaper(self.name, self.schema, self.logger, keys=keys, converters=self.converters)
         self._prefetcher: Prefetcher | None = None
         self._starts: dict[str, dt.datetime | None] = {}
         self._pending: set[str] = set()
@@ -142,12 +144,22 @@ class AccountStream(BrightpearlStream):
             self._pending = set(accounts)
             self.runtime.report.get(self.name).accounts_total = len(accounts)
             read = functools.partial(self._read_account, accounts)
-            self._prefetcher = Prefetcher(list(accounts), read, workers=self.runtime.settings.max_concurrency)
+            self._prefetcher = Prefetcher(list(accounts), read, workers=self.accounts_at_once)
         return self._prefetcher
 
     def starting_point(self, context: Context) -> dt.datetime | None:
         """Where this account's read begins (snapshot streams: nowhere in particular)."""
         return None
+
+    @property
+    def accounts_at_once(self) -> int:
+        """Accounts read at the same time: twice max_concurrency.
+
+        Requests on the wire never exceed max_concurrency (the transport's slots); reading more
+        accounts than that keeps every slot busy while some accounts wait for their next page,
+        instead of leaving the last accounts to run on their own at the end.
+        """
+        return 2 * self.runtime.settings.max_concurrency
 
     def _finish(self) -> None:
         if self._finished:

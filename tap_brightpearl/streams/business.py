@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import typing as t
 
 from singer_sdk.schema.source import StreamSchema
@@ -25,12 +26,10 @@ class OrdersStream(SearchStream):
     resource = Resource(
         "order-service/order-search", "orderId", "order-service/order", 200, "id", include_optional="customFields"
     )
-
-    def shape(self, item: dict[str, t.Any], account: str) -> dict[str, t.Any]:
-        """OrderRows {"rowId": {...}} becomes a list with orderRowId inside."""
-        if "orderRows" in item:
-            item = {**item, "orderRows": flatten_map(item["orderRows"], "orderRowId")}
-        return super().shape(item, account)
+    # orderRows {"rowId": {...}} becomes a list with orderRowId inside.
+    converters: t.ClassVar[dict[str, t.Callable[[t.Any], t.Any]]] = {
+        "orderRows": functools.partial(flatten_map, id_name="orderRowId")
+    }
 
 
 class ProductsStream(SearchStream):
