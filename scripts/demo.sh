@@ -22,6 +22,11 @@ PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 export PYTHON="$PY"
 echo "==> Installing uv and Meltano if needed (cached under ~/.cache/tap-brightpearl)"
 MELTANO="$("$ROOT/scripts/ensure_meltano.sh")"
+echo "==> Syncing the project's environment (.venv, from uv.lock)"
+# shellcheck source=scripts/_uv.sh
+source "$ROOT/scripts/_uv.sh"
+(cd "$ROOT" && uv sync --frozen --quiet)
+VENV_PY="$ROOT/.venv/bin/python"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/brightpearl-demo.XXXXXX")"
 EMU_PID=""
@@ -35,12 +40,15 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 cd "$ROOT"
+# A throwaway system database from the first meltano command on: nothing lands in .meltano/
+# of the checkout, and no state from earlier runs.
+export MELTANO_DATABASE_URI="sqlite:///$WORK/meltano.db"
 echo "==> Installing the Meltano plugins tap-brightpearl and target-csv"
 "$MELTANO" install tap-brightpearl target-csv >"$WORK/install.log" 2>&1 \
   || { tail -n 30 "$WORK/install.log" >&2; echo "demo: meltano install failed" >&2; exit 1; }
 
 echo "==> Starting the Brightpearl emulator ($ACCOUNTS accounts, 3 datacentres)"
-"$PY" -m tests.emulator --accounts "$ACCOUNTS" --seed "$SEED" \
+"$VENV_PY" -m tests.emulator --accounts "$ACCOUNTS" --seed "$SEED" \
   --config-out "$WORK/config.json" >"$WORK/emulator.log" 2>&1 &
 EMU_PID=$!
 for _ in $(seq 1 100); do
@@ -51,9 +59,10 @@ done
 [ -s "$WORK/config.json" ] || { echo "demo: the emulator did not start" >&2; exit 1; }
 
 # Settings reach the tap the way a deployment passes them: TAP_BRIGHTPEARL_* variables
-# (object settings as JSON). A throwaway system database means no state from earlier runs.
+# (object settings as JSON). The demo also selects the account streams, which are opt-in:
+# reading business data spends quota in every customer's account (README, "Streams").
 eval "$("$PY" "$ROOT/scripts/demo_table.py" env "$WORK/config.json")"
-export MELTANO_DATABASE_URI="sqlite:///$WORK/meltano.db"
+export TAP_BRIGHTPEARL__SELECT='["installed_accounts.*", "account_timezones.*", "orders.*", "products.*", "contacts.*", "warehouses.*", "account_configuration.*"]'
 export TARGET_CSV_OUTPUT_PATH="$WORK/output"
 
 echo "==> meltano run tap-brightpearl target-csv"
@@ -68,5 +77,5 @@ mkdir -p "$ROOT/demo-output"
 rm -f "$ROOT/demo-output/"*.csv
 cp "$WORK/output/"*.csv "$ROOT/demo-output/"
 echo
-echo "CSV files kept in demo-output/. Next: load PostgreSQL with"
-echo "  meltano run tap-brightpearl target-postgres   (see README)"
+echo "CSV files kept in demo-output/ (one per stream). Next: load PostgreSQL with"
+echo "  ./scripts/meltano run tap-brightpearl target-postgres   (see README, \"With Meltano\")"

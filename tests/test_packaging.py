@@ -8,6 +8,7 @@ inside the wheel (tap_brightpearl/schemas) for `--discover` to describe the stre
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import TAP
 
 pytestmark = pytest.mark.slow
 
@@ -40,8 +43,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run([uv, "build", "--wheel", "--out-dir", str(dist), str(REPO)], cwd=REPO)
     [wheel] = dist.glob("tap_brightpearl-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for stream in STREAMS:
-        assert f"tap_brightpearl/schemas/{stream}.json" in names
+    for schema in (REPO / "schemas").glob("*.json"):  # every stream's schema ships
+        assert f"tap_brightpearl/schemas/{schema.name}" in names
     assert not any(n.startswith("tests/") for n in names), "test code must not ship"
     venv = tmp_path_factory.mktemp("venv") / "v"
     run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], cwd=dist)
@@ -67,6 +70,8 @@ def test_about_lists_every_setting_from_the_installed_wheel(installed: Path, tmp
     assert settings["developer_token"].get("secret") is True
     assert settings["developer_secret"].get("secret") is True
     assert {"state", "catalog", "discover", "about", "stream-maps"} <= set(about["capabilities"])
+    usage = subprocess.run([str(installed / "tap-brightpearl-oauth"), "--help"], capture_output=True, text=True)
+    assert usage.returncode == 0 and "--config" in usage.stdout, "the OAuth helper command ships too"
 
 
 def test_discover_describes_the_streams_from_outside_the_repo(installed: Path, tmp_path: Path) -> None:
@@ -94,3 +99,17 @@ def test_discover_describes_the_streams_from_outside_the_repo(installed: Path, t
     assert set(zones) >= {"accountCode", "canonicalId", "currentUtcOffset", "dataCenter"}
     for secret in ("tok-packaging-0000", "sec-packaging-0000"):
         assert secret not in proc.stdout + proc.stderr
+
+
+def test_the_declared_pythons_agree_everywhere():
+    """requires-python, the classifiers and --about name the same Pythons (scripts/test_pythons.sh tests each)."""
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    classified = sorted(re.findall(r'"Programming Language :: Python :: (3\.\d+)"', pyproject))
+    assert 'requires-python = ">=3.10"' in pyproject
+    assert classified == ["3.10", "3.11", "3.12", "3.13"]
+    about = json.loads(
+        subprocess.run([TAP, "--about", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    )
+    assert sorted(about["supported_python_versions"]) == classified
+    script = (REPO / "scripts" / "test_pythons.sh").read_text(encoding="utf-8")
+    assert "for version in 3.10 3.12 3.13" in script
