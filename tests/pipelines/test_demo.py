@@ -1,0 +1,27 @@
+"""README command one, `./scripts/demo.sh`, as a newcomer runs it."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.pipeline
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_prints_the_accounts_and_leaves_one_csv_per_stream_and_no_meltano_database(meltano_bin):
+    database = REPO / ".meltano" / "meltano.db"
+    database.unlink(missing_ok=True)  # Meltano's own, from other commands run in the checkout
+    proc = subprocess.run(
+        ["./scripts/demo.sh", "--accounts", "12"], cwd=REPO, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "12 accounts" in proc.stdout and "across datacentres" in proc.stdout
+    assert "Also loaded: account_configuration" in proc.stdout
+    loaded = {p.name for p in (REPO / "demo-output").glob("*.csv")}
+    assert {"installed_accounts.csv", "account_timezones.csv", "orders.csv"} <= loaded
+    assert "./scripts/meltano run tap-brightpearl target-postgres" in proc.stdout, "the next step works as printed"
+    assert not database.exists(), "the demo uses a throwaway database, not one in the checkout"

@@ -1,0 +1,53 @@
+"""The command line as a person meets it: a closed pipe, the words --about uses, a bad file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tests.conftest import TAP, run_tap
+
+
+def test_a_closed_output_pipe_ends_quietly(emulator, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(emulator.tap_config()))
+    proc = subprocess.run(
+        f"{TAP} --config {config} | head -n 2", shell=True, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0
+    assert len(proc.stdout.splitlines()) == 2
+    assert "ERROR" not in proc.stderr and "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+def test_about_says_what_the_tap_reads_today():
+    about = json.loads(
+        subprocess.run([TAP, "--about", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    )
+    assert "later" not in about["description"].lower()
+    assert "business data" in about["description"]
+    start = about["settings"]["properties"]["start_date"]["description"]
+    assert "installedOn" in start and "updatedOn" in start, "start_date bounds account data too"
+    assert sorted(about["supported_python_versions"]) == ["3.10", "3.11", "3.12", "3.13"]
+
+
+def test_a_state_file_that_is_not_json_is_one_line(emulator, tmp_path):
+    (tmp_path / "bad").mkdir()
+    state = tmp_path / "bad" / "state.json"
+    state.write_text("{not json")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(emulator.tap_config()))
+    proc = subprocess.run(
+        [TAP, "--config", str(config), "--state", str(state)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "ERROR" in last and "state file is not valid JSON" in last
+    assert "Traceback" not in proc.stderr
+    assert emulator.requests == []
+
+
+def test_a_config_file_that_is_missing_is_one_line(tmp_path):
+    run = run_tap({"app_reference": "x"}, tmp_path, args=("--config", str(tmp_path / "nowhere.json")))
+    assert run.returncode == 1
+    assert "cannot be read" in run.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in run.stderr
