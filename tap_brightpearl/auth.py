@@ -12,6 +12,7 @@ import hmac
 import typing as t
 
 from singer_sdk.authenticators import APIAuthenticatorBase
+from typing_extensions import override
 
 if t.TYPE_CHECKING:
     import requests
@@ -64,6 +65,7 @@ class AccountTokenAuthenticator(APIAuthenticatorBase):
         self._secret = developer_secret
         self.auth_headers = {"brightpearl-dev-ref": developer_reference, "brightpearl-app-ref": app_reference}
 
+    @override
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the reference headers and a freshly signed `brightpearl-account-token`."""
         request.headers.update(self.auth_headers)

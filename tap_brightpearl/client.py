@@ -19,6 +19,7 @@ import typing as t
 import requests
 from singer_sdk.exceptions import SyncLifecycleSignal
 from singer_sdk.streams import Stream
+from typing_extensions import override
 
 from tap_brightpearl import fastpath, sdk_private
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError
@@ -65,6 +66,7 @@ class BrightpearlStream(Stream):
         self._future_lock = threading.Lock()
 
     # --- isolation ----------------------------------------------------------------------
+    @override
     def sync(self, context: Context | None = None) -> None:
         """Sync, or report why not and let the run go on."""
         self.runtime.report.begin(self.name, per_account=self.per_account)
@@ -109,6 +111,7 @@ class BrightpearlStream(Stream):
         """Name a record in a message (its account and key)."""
         return ", ".join(f"{k} {record.get(k)!r}" for k in self.primary_keys or ())
 
+    @override
     def _increment_stream_state(self, latest_record: dict[str, t.Any], *, context: Context | None = None) -> None:
         """Advance the bookmark over one record (the SDK's record path calls this per record)."""
         self.advance_bookmark([latest_record], context=context)
@@ -162,6 +165,7 @@ class BrightpearlStream(Stream):
             self.logger.warning("%s: more records dated in the future; no longer naming them", self.name)
 
     # --- the record path ----------------------------------------------------------------
+    @override
     def _sync_records(
         self, context: Context | None = None, *, write_messages: bool = True
     ) -> t.Generator[dict, t.Any, t.Any]:

@@ -76,7 +76,15 @@ class FatalBrightpearlError(BrightpearlError, FatalAPIError):
 
 
 class NotFoundError(FatalBrightpearlError):
-    """404 or 403: the resource or account is not there (uninstalled, closed, elsewhere)."""
+    """404 or 403: the resource or account is not there for us (uninstalled, closed, elsewhere, forbidden)."""
+
+
+class NothingFoundError(NotFoundError):
+    """404 alone: nothing by that path or those ids.
+
+    An ID-set GET answering it simply has no records; a 403 is never read that way (access
+    refused is not "nothing there").
+    """
 
 
 class AuthenticationError(FatalBrightpearlError):
@@ -171,8 +179,10 @@ def read_envelope(response: requests.Response, payload_type: t.Any = None) -> t.
             # Brightpearl answered with a coded error: the request itself is wrong.
             raise FatalBrightpearlError(describe(response, f"Brightpearl error {text}"), response)
         raise RetriableBrightpearlError(describe(response, f"Brightpearl server error: {text}"), response)
-    if status in (requests.codes.not_found, requests.codes.forbidden):
-        raise NotFoundError(describe(response, f"Brightpearl says not found: {text}"), response)
+    if status == requests.codes.not_found:
+        raise NothingFoundError(describe(response, f"Brightpearl says not found: {text}"), response)
+    if status == requests.codes.forbidden:
+        raise NotFoundError(describe(response, f"Brightpearl refused access: {text}"), response)
     if 300 <= status < 400:
         raise FatalBrightpearlError(
             describe(response, "Brightpearl redirected the request; check datacenter_urls"), response

@@ -12,6 +12,7 @@ import logging
 import typing as t
 
 from singer_sdk.metrics import get_metrics_logger
+from typing_extensions import override
 
 #: SDK messages (as formatted) that repeat per account or restate the tap's own lines
 QUIET = (
@@ -31,6 +32,7 @@ class _Quiet(logging.Filter):
         super().__init__()
         self._debug = debug
 
+    @override
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.INFO or record.levelno > logging.ERROR:
             return True

@@ -19,6 +19,8 @@ import typing as t
 import zlib
 from dataclasses import dataclass
 
+from typing_extensions import override
+
 from tap_brightpearl.auth import AccountTokenAuthenticator, DeveloperTokenAuthenticator, PrivateAppAuthenticator
 from tap_brightpearl.urls import is_safe_code
 
@@ -105,6 +107,7 @@ class PublicApp(AccessMode):
     credential_hint = "Check the developer_reference, developer_token and developer_secret settings"
 
     @classmethod
+    @override
     def problems(cls, config: t.Mapping[str, t.Any]) -> list[str]:
         """The three developer settings are needed."""
         hint = "required (or, for a private app, set account_code with account_token or staff_token)"
@@ -121,6 +124,7 @@ class PublicApp(AccessMode):
             developer_secret=str(self.settings.developer_secret),
         )
 
+    @override
     def accounts(self, installs: t.Callable[[], list[Install]]) -> list[Account]:
         """Installed, enabled accounts with a token, narrowed by account_codes and the shard."""
         settings = self.settings
@@ -165,12 +169,14 @@ class PrivateApp(AccessMode):
     credential_hint = "Check the account_code, app_reference and account_token (or staff_token) settings"
 
     @classmethod
+    @override
     def problems(cls, config: t.Mapping[str, t.Any]) -> list[str]:
         """A token is needed."""
         if config.get("account_token") or config.get("staff_token"):
             return []
         return ["account_token: required with account_code (or give staff_token instead)"]
 
+    @override
     def accounts(self, installs: t.Callable[[], list[Install]]) -> list[Account]:
         """The one account."""
         settings = self.settings

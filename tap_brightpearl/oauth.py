@@ -23,6 +23,7 @@ import typing as t
 
 import msgspec
 from singer_sdk.authenticators import APIAuthenticatorBase
+from typing_extensions import override
 
 from tap_brightpearl.datacenters import DatacentreTable, brightpearl_host, check_base_url
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError
@@ -110,6 +111,7 @@ class BearerAuthenticator(APIAuthenticatorBase):
             "brightpearl-app-ref": mode.settings.app_reference,
         }
 
+    @override
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the headers and the current bearer token."""
         request.headers.update(self.auth_headers)
@@ -128,6 +130,7 @@ class OAuthApp(AccessMode):
     credential_hint = f"Check client_id, client_secret and refresh_token. {HOW_TO_RENEW}"
 
     @classmethod
+    @override
     def problems(cls, config: t.Mapping[str, t.Any]) -> list[str]:
         """OAuth needs the client, the account and where to send its references."""
         found = [
@@ -153,11 +156,13 @@ class OAuthApp(AccessMode):
         self._post: t.Callable[[str, dict[str, str]], t.Any] | None = None
         self._datacentres: DatacentreTable | None = None
 
+    @override
     def bind(self, *, post: t.Callable[[str, dict[str, str]], t.Any], datacentres: DatacentreTable) -> None:
         """The runtime's way to send a token request, and its datacentre table."""
         self._post, self._datacentres = post, datacentres
 
     # --- state --------------------------------------------------------------------------
+    @override
     def restore(self, state: t.Mapping[str, t.Any]) -> None:
         """Take the tokens an earlier run kept, unless the config now holds another refresh token."""
         entry = (state.get("bookmarks") or {}).get(STATE_KEY) or {}
@@ -178,12 +183,14 @@ class OAuthApp(AccessMode):
         register_secrets(tokens.access_token, tokens.refresh_token)
         self._tokens = tokens
 
+    @override
     def keep_in(self, state: dict[str, t.Any]) -> None:
         """Write the current tokens, sealed, into state (main thread, or under the writer's lock)."""
         if self._tokens is not None:
             state.setdefault("bookmarks", {})[STATE_KEY] = {"sealed": self._sealer.seal(self._tokens)}
 
     # --- tokens -------------------------------------------------------------------------
+    @override
     def prepare(self) -> None:
         """Make sure a valid access token is at hand; refresh only when it is about to expire."""
         with self._lock:
@@ -195,6 +202,7 @@ class OAuthApp(AccessMode):
         self.prepare()
         return t.cast("Tokens", self._tokens).access_token
 
+    @override
     def retry_after_refusal(self, exc: AuthenticationError, started: float) -> bool:
         """On a 401 "Authorization token expired", refresh (once for all workers) and let the caller retry."""
         if "expired" not in str(exc).lower():
@@ -247,10 +255,12 @@ class OAuthApp(AccessMode):
         return Tokens(access, refresh, time.time() + float(lifetime), float(lifetime), host, self._origin)
 
     # --- accounts -----------------------------------------------------------------------
+    @override
     def accounts(self, installs: t.Callable[[], list[Install]]) -> list[Account]:
         """The one account, with a bearer token."""
         return [Account(str(self.settings.account_code), BearerAuthenticator(self))]
 
+    @override
     def pinned(self) -> dict[str, str]:
         """The account lives where the token answer's api_domain says (through the datacentre table)."""
         self.prepare()

@@ -22,12 +22,14 @@ import typing as t
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
+from typing_extensions import override
 
+from tap_brightpearl.config_checks import problems
 from tap_brightpearl.errors import BrightpearlError
 from tap_brightpearl.oauth import token_url
 from tap_brightpearl.redact import register_secrets
 from tap_brightpearl.runtime import Runtime
-from tap_brightpearl.settings import Settings, problems
+from tap_brightpearl.settings import Settings
 
 LOGGER = logging.getLogger("tap-brightpearl-oauth")
 DEFAULT_AUTHORIZE = "https://oauth.brightpearl.com/authorize/{account}"  # third-party clients agree; not documented
@@ -54,6 +56,7 @@ class _Callback(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.server.done.set()
 
+    @override
     def log_message(self, format: str, *args: object) -> None:
         """The query holds the code: never echo it."""
 

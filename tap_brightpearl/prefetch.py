@@ -36,7 +36,7 @@ class Prefetcher:
     def __init__(
         self,
         keys: t.Sequence[str],
-        read: t.Callable[[str], t.Iterable[list[dict[str, t.Any]]]],
+        read: t.Callable[[str], t.Iterable[t.Any]],
         *,
         workers: int,
         budget: int = BUFFER_RECORDS,
@@ -59,8 +59,8 @@ class Prefetcher:
 
     def _produce(self, key: str) -> None:
         try:
-            for batch in self._read(key):
-                if not self._put(key, batch, len(batch)):
+            for batch in self._read(key):  # record batches, and notes for the account's state
+                if not self._put(key, batch, len(batch) if isinstance(batch, list) else 0):
                     return
             self._put(key, _DONE, 0)
         except BaseException as exc:  # handed to the writer thread, which decides
@@ -78,7 +78,7 @@ class Prefetcher:
         self._queues[key].put(item)
         return True
 
-    def take(self, key: str) -> t.Iterator[list[dict[str, t.Any]] | Failed]:
+    def take(self, key: str) -> t.Iterator[t.Any]:
         """Batches of `key` as they arrive, ending with a `Failed` if its reader raised."""
         with self._cond:
             self._head = key
@@ -92,7 +92,7 @@ class Prefetcher:
                 with self._cond:
                     self._buffered -= len(item)
                     self._cond.notify_all()
-            yield t.cast("list[dict[str, t.Any]] | Failed", item)
+            yield item
             if isinstance(item, Failed):
                 return
 

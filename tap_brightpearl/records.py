@@ -156,11 +156,14 @@ class Shaper:
         logger: logging.Logger,
         keys: t.Iterable[str] = (),
         converters: t.Mapping[str, t.Callable[[t.Any], t.Any]] | None = None,
+        *,
+        warn_undeclared: bool = True,
     ) -> None:
         """Learn the declared members, their types, which are date-times, and which are keys."""
         properties: dict[str, t.Any] = dict(schema.get("properties") or {})
         self.stream = stream
         self.logger = logger
+        self.warn_undeclared = warn_undeclared  # False for permissive schemas: otherMembers is expected
         self.timestamps = frozenset(k for k, v in properties.items() if v.get("format") == "date-time")
         self.decode_always = self.timestamps | frozenset(keys)
         self.types = {k: _accepts(v) for k, v in properties.items() if k != OTHER}
@@ -228,7 +231,7 @@ class Shaper:
                 kind,
                 OTHER,
             )
-        else:
+        elif self.warn_undeclared:
             self.logger.warning(
                 "%s: Brightpearl sent member %r, which this tap's schema does not declare yet; kept in %s",
                 self.stream,

@@ -12,6 +12,7 @@ WARNING), so a search that claims a billion results, or always the same 500, can
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import math
 import typing as t
@@ -28,20 +29,39 @@ EXTRA_PAGES = 3  # pages beyond what resultsAvailable implies (records added dur
 # default and 500 at most (guess: no recording shows a long paged search); a short page that
 # still claims more is a server not paging as documented, and following it could never end.
 MIN_FULL_PAGE = 100
+MAX_BLIND_PAGES = 2000  # 1,000,000 rows: the end of paging a search whose totals cannot be trusted
+
+SINCE = "{since}"  # in Resource.also: the range "from the bookmark on"
 
 Fetch = t.Callable[[str, dict[str, t.Any] | None], t.Any]
 
 
 @dataclass(frozen=True)
 class Resource:
-    """One searchable Brightpearl resource and how to read its details."""
+    """One searchable Brightpearl resource and how to read it."""
 
     search_path: str  # e.g. "order-service/order-search"
     id_column: str  # the search column holding the id, e.g. "orderId"
-    detail_path: str  # e.g. "order-service/order"
-    detail_cap: int  # ids per detail GET
+    detail_path: str | None = None  # e.g. "order-service/order"; None: the search rows are the records
+    detail_cap: int = 200  # ids per detail GET
     detail_id_field: str = "id"  # the id member of a detail body
     include_optional: str | None = None  # e.g. "customFields" where the GET offers it
+    # Date columns searched from the bookmark on; the first is the sort of a full read. A record's
+    # bookmark value is the first of them it has (updatedOn is null for a record never updated).
+    changed: tuple[str, ...] = ("updatedOn", "createdOn")
+    # Filters searched on every incremental run besides (e.g. goods-out notes not shipped yet: they
+    # still change but have no updatedOn). SINCE in a value stands for "from the bookmark on".
+    also: tuple[tuple[tuple[str, str], ...], ...] = ()
+    # The search ignores range filters and misreports its totals (supplier payments, reported by a
+    # third party): page until a page brings nothing new, and filter by date on our side.
+    filters_ignored: bool = False
+    key_columns: tuple[str, ...] = ()  # rows resources: the columns that identify a row (default id_column)
+    params: tuple[tuple[str, str], ...] = ()  # filters every search of this resource carries
+
+    @property
+    def row_key(self) -> tuple[str, ...]:
+        """The columns that identify a row."""
+        return self.key_columns or (self.id_column,)
 
 
 def id_set(ids: t.Iterable[int]) -> str:
@@ -108,36 +128,58 @@ def _int(meta: dict[str, t.Any], key: str) -> int | None:
 
 
 class SearchPager:
-    """Pages of fresh ids from one or more searches of one resource (each id once)."""
+    """Pages of fresh items from one or more searches of one resource (each item once).
 
-    def __init__(self, fetch: Fetch, resource: Resource, *, workers: int, where: str) -> None:
-        """`where` names the account and stream in warnings."""
+    Items are ids when the resource has detail GETs, else the search rows themselves.
+    """
+
+    def __init__(self, fetch: Fetch, resource: Resource, *, workers: int, where: str, ids_only: bool = False) -> None:
+        """`where` names the account and stream in warnings; `ids_only` pages ids even of a rows resource."""
         self.fetch, self.resource, self.workers, self.where = fetch, resource, workers, where
-        self.seen: set[int] = set()
+        self.rows = resource.detail_path is None and not ids_only
+        self.seen: set[t.Any] = set()
         self.truncated: str | None = None  # why a search stopped before its announced end
 
-    def changed_since(self, since: dt.datetime | None) -> t.Iterator[list[int]]:
-        """Ids of records changed at or after `since` (all records when None).
+    def changed_since(self, since: dt.datetime | None) -> t.Iterator[list[t.Any]]:
+        """Items of records changed at or after `since` (all records when None).
 
         Records never updated carry a null updatedOn, which a range filter never matches
-        (as far as known), so with a lower bound the createdOn search runs too.
+        (as far as known), so with a lower bound each date column is searched in turn.
         """
+        changed = self.resource.changed
+        if since is None or self.resource.filters_ignored:
+            yield from self.pages(None, changed[0] if changed else self.resource.id_column)
+        else:
+            for column in changed:
+                yield from self.pages({column: f"{format_utc(since)}/"}, column)
+
+    def also(self, since: dt.datetime | None) -> t.Iterator[list[t.Any]]:
+        """The searches an incremental run makes besides (a full read, since None, has read everything)."""
         if since is None:
-            yield from self.pages(None, "updatedOn")
             return
-        yield from self.pages({"updatedOn": f"{format_utc(since)}/"}, "updatedOn")
-        yield from self.pages({"createdOn": f"{format_utc(since)}/"}, "createdOn")
+        for filters in self.resource.also:
+            wanted = {name: value.replace(SINCE, f"{format_utc(since)}/") for name, value in filters}
+            yield from self.pages(wanted, self.resource.id_column)
 
-    def pages(self, filters: dict[str, str] | None, sort: str) -> t.Iterator[list[int]]:
-        """Fresh ids page by page, for one search sorted by `sort` ascending."""
-        base: dict[str, t.Any] = {"pageSize": PAGE_SIZE, "sort": f"{sort}.ASC", **(filters or {})}
+    def _page(self, base: dict[str, t.Any], first: int) -> tuple[list[t.Any], dict[str, t.Any]]:
+        payload = self.fetch(self.resource.search_path, {**base, "firstResult": first})
+        if self.rows:
+            return zip_rows(payload)
+        return column_of(payload, self.resource.id_column)
+
+    def pages(self, filters: dict[str, str] | None, sort: str) -> t.Iterator[list[t.Any]]:
+        """Fresh items page by page, for one search sorted by `sort` ascending."""
+        base: dict[str, t.Any] = {
+            "pageSize": PAGE_SIZE,
+            "sort": f"{sort}.ASC",
+            **dict(self.resource.params),
+            **(filters or {}),
+        }
+        if self.resource.filters_ignored:
+            yield from self._until_nothing_new(base)
+            return
         step = PAGE_SIZE - PAGE_OVERLAP
-
-        def page(first: int) -> tuple[list[t.Any], dict[str, t.Any]]:
-            return column_of(
-                self.fetch(self.resource.search_path, {**base, "firstResult": first}), self.resource.id_column
-            )
-
+        page = functools.partial(self._page, base)
         rows, meta = page(1)
         total = _int(meta, "resultsAvailable")
         allowed = (math.ceil(total / step) if total else 1) + EXTRA_PAGES
@@ -179,14 +221,36 @@ class SearchPager:
                 self._warn_stop(asked, total, f"a page of {len(rows)} rows claimed more pages")
                 return
 
+    def _until_nothing_new(self, base: dict[str, t.Any]) -> t.Iterator[list[t.Any]]:
+        """For a search whose totals cannot be trusted: page on while pages bring new rows."""
+        first = 1
+        for _ in range(MAX_BLIND_PAGES):
+            rows, _meta = self._page(base, first)
+            fresh = self._fresh(rows)
+            if not fresh:
+                return
+            yield fresh
+            if len(rows) < MIN_FULL_PAGE:
+                return
+            first += max(1, len(rows) - PAGE_OVERLAP)
+        self._warn_stop(MAX_BLIND_PAGES, None, "it never stopped bringing new rows")
+
     def _warn_stop(self, asked: int, total: int | None, why: str) -> None:
         self.truncated = f"stopped the search after {asked} pages ({total} results announced): {why}"
         LOGGER.warning("%s: %s", self.where, self.truncated)
 
-    def _fresh(self, rows: list[t.Any]) -> list[int]:
-        ids = []
-        for raw in rows:
+    def _fresh(self, items: list[t.Any]) -> list[t.Any]:
+        fresh = []
+        if self.rows:
+            key_columns = self.resource.row_key
+            for row in items:
+                key = tuple(row.get(c) for c in key_columns)
+                if all(k is not None for k in key) and key not in self.seen:
+                    self.seen.add(key)
+                    fresh.append(row)
+            return fresh
+        for raw in items:
             if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 and raw not in self.seen:
                 self.seen.add(raw)
-                ids.append(raw)
-        return ids
+                fresh.append(raw)
+        return fresh

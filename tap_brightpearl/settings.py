@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
-import os
 import typing as t
-from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
 
@@ -42,6 +39,9 @@ DEFAULTS: dict[str, t.Any] = {
     "shard_index": 0,
     "progress_interval_seconds": 10,
     "log_metrics": False,
+    "deletes_every_days": 7,
+    "deletes_now": False,
+    "deletes_max_share": 0.1,
 }
 
 
@@ -187,6 +187,46 @@ def config_schema() -> dict[str, t.Any]:
             "... and read only this shard (0-based, below shard_count), e.g. one Airflow task per shard.",
         ),
         _prop(
+            "deletes_every_days",
+            th.NumberType(minimum=0),
+            "Days between deletes passes: each deletable stream (orders, products, contacts, goods_out_notes) "
+            "lists every account's live ids and marks the ones Brightpearl no longer has with _sdc_deleted_at. "
+            "0: never (except with deletes_now).",
+        ),
+        _prop(
+            "deletes_now",
+            th.BooleanType,
+            "Run the deletes pass on this run, whatever deletes_every_days says.",
+        ),
+        _prop(
+            "deletes_max_share",
+            th.NumberType(minimum=0, maximum=1),
+            "Largest share of an account's known ids one deletes pass may mark deleted (one id is always "
+            "allowed); a pass that would mark more, or whose listing came back empty, marks nothing, with a "
+            "WARNING.",
+        ),
+        _prop(
+            "custom_streams",
+            th.ArrayType(
+                th.ObjectType(
+                    th.Property("name", th.StringType, required=True),
+                    th.Property("search", th.StringType),
+                    th.Property("get", th.StringType),
+                    th.Property("params", th.ObjectType(additional_properties=th.StringType)),
+                    th.Property("id_column", th.StringType),
+                    th.Property("key", th.ArrayType(th.StringType)),
+                    th.Property("detail", th.StringType),
+                    th.Property("detail_cap", th.IntegerType(minimum=1, maximum=500)),
+                    th.Property("detail_id_field", th.StringType),
+                    th.Property("replication_column", th.StringType),
+                    additional_properties=False,
+                )
+            ),
+            "Streams for any Brightpearl resource, without code: each entry has a name, a search path (its "
+            "rows are the records, or with detail: the ids' details) or a get path (a list), query params, "
+            "id_column, key, detail and detail_cap, and replication_column (none: a snapshot). See README.",
+        ),
+        _prop(
             "progress_interval_seconds",
             th.NumberType(minimum=1),
             "Seconds between progress lines (accounts done, records, rate) during long streams.",
@@ -233,6 +273,10 @@ class Settings:
     shard_index: int = DEFAULTS["shard_index"]
     progress_interval_seconds: float = DEFAULTS["progress_interval_seconds"]
     log_metrics: bool = DEFAULTS["log_metrics"]
+    deletes_every_days: float = DEFAULTS["deletes_every_days"]
+    deletes_now: bool = DEFAULTS["deletes_now"]
+    deletes_max_share: float = DEFAULTS["deletes_max_share"]
+    custom_streams: tuple[dict[str, t.Any], ...] = ()
 
     @classmethod
     def from_config(cls, config: t.Mapping[str, t.Any]) -> Settings:
@@ -240,11 +284,12 @@ class Settings:
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in config.items() if k in names and v is not None}
         if "start_date" in values:
-            values["start_date"] = _parse_start(values["start_date"])
+            values["start_date"] = parse_start(values["start_date"])
         for name in ("datacenter_urls", "account_data_centers"):
             values[name] = dict(values.get(name) or {})
         values["account_codes"] = tuple(values.get("account_codes") or ())
-        for name in ("request_timeout", "retry_backoff_seconds", "max_throttle_wait_seconds"):
+        values["custom_streams"] = tuple(dict(s) for s in values.get("custom_streams") or () if isinstance(s, dict))
+        for name in ("request_timeout", "retry_backoff_seconds", "max_throttle_wait_seconds", "deletes_every_days"):
             if name in values:
                 values[name] = float(values[name])
         return cls(**values)
@@ -260,7 +305,8 @@ class Settings:
         return dt.timedelta(minutes=self.lookback_minutes)
 
 
-def _parse_start(value: object) -> dt.datetime | None:
+def parse_start(value: object) -> dt.datetime | None:
+    """start_date as an aware datetime (a missing offset means UTC); None if it is not a date-time."""
     if not isinstance(value, str):
         return None
     try:
@@ -268,89 +314,3 @@ def _parse_start(value: object) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=dt.timezone.utc) if parsed.tzinfo is None else parsed
-
-
-def _has_control(value: str) -> bool:
-    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
-
-
-def _secret_problem(name: str, value: object) -> str | None:
-    """What is wrong with a credential, without ever showing it."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        return f"{name}: must be text (value not shown)"
-    if _has_control(value):
-        return f"{name}: contains a control character such as a newline or tab (value not shown); paste it again"
-    if not value.isascii() or not value.isprintable():
-        return f"{name}: contains characters a Brightpearl credential cannot have (value not shown)"
-    if len(value.strip()) < 4:
-        return f"{name}: too short to be a Brightpearl credential (value not shown)"
-    if value != value.strip():
-        return f"{name}: has leading or trailing spaces (value not shown)"
-    return None
-
-
-def _reference_problem(name: str, value: object) -> str | None:
-    """References become URL path segments and header values: plain printable ASCII only."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        return f"{name}: must be non-empty text"
-    if _has_control(value) or not value.isascii() or not value.isprintable() or " " in value:
-        return f"{name}: must be plain ASCII without spaces or control characters, like 'yourdevref'"
-    if value in (".", "..") or "/" in value:
-        return f"{name}: {value!r} cannot be one segment of a URL path"
-    return None
-
-
-def _number_problem(name: str, value: object) -> str | None:
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{name}: must be a finite number"
-    return None
-
-
-def _proxy_problem(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or _has_control(value):
-        return "https_proxy: must be a URL like http://proxy.example.com:3128 (value not shown)"
-    try:
-        parts = urlsplit(value)
-        _ = parts.port
-    except ValueError:
-        return "https_proxy: is not a valid URL (value not shown)"
-    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
-        return "https_proxy: must be a URL like http://proxy.example.com:3128 (value not shown)"
-    return None
-
-
-def problems(config: t.Mapping[str, t.Any]) -> list[str]:
-    """Checks beyond JSON Schema; each message names its setting and never shows a secret."""
-    found: list[str] = []
-    for name in SECRET_SETTINGS:
-        found.append(_secret_problem(name, config.get(name)) or "")
-    for name in REFERENCE_SETTINGS:
-        found.append(_reference_problem(name, config.get(name)) or "")
-    for name in ("request_timeout", "retry_backoff_seconds", "max_throttle_wait_seconds", "progress_interval_seconds"):
-        found.append(_number_problem(name, config.get(name)) or "")
-    found.append(_proxy_problem(config.get("https_proxy")) or "")
-    codes = config.get("account_codes")
-    if isinstance(codes, list):
-        bad = [c for c in codes if _reference_problem("account_codes", c)]
-        if bad:
-            found.append("account_codes: every entry must be an account code like 'acme1'")
-    start = config.get("start_date")
-    if isinstance(start, str):
-        parsed = _parse_start(start)
-        if parsed is None:
-            found.append("start_date: not a date-time; use RFC 3339 such as 2024-01-31T00:00:00Z")
-        elif parsed < EARLIEST_START:
-            found.append("start_date: must be on or after 1900-01-01T00:00:00Z (Brightpearl holds nothing older)")
-    count, index = config.get("shard_count", DEFAULTS["shard_count"]), config.get("shard_index", 0)
-    if isinstance(count, int) and isinstance(index, int) and index >= count:
-        found.append(f"shard_index: {index} must be below shard_count ({count}); shards are numbered from 0")
-    bundle = config.get("ca_bundle")
-    if isinstance(bundle, str) and not os.path.isfile(bundle):
-        found.append("ca_bundle: no such file; give the path of a PEM file of certificate authorities")
-    return [f for f in found if f]

@@ -14,6 +14,7 @@ import logging
 import typing as t
 
 from tap_brightpearl.datacenters import is_datacentre_code
+from tap_brightpearl.deletes import parse_ids
 from tap_brightpearl.errors import BrightpearlError
 from tap_brightpearl.installs import format_utc, parse_utc
 
@@ -75,6 +76,11 @@ def check_state(state: object, *, now: dt.datetime, ceiling: dt.datetime) -> Non
             if not isinstance(partition, dict) or not isinstance(partition.get("context", {}), dict):
                 _fail(where, "is not an object with a context object")
             _check_bookmark(partition, where, now=now, ceiling=ceiling)
+            if "ids" in partition:
+                try:
+                    parse_ids(partition["ids"])
+                except ValueError:
+                    _fail(f"{where}.ids", "is not a list of ids like 1-100,105")
         centres = entry.get("dataCenters")
         if centres is not None:
             if not isinstance(centres, dict):

@@ -16,15 +16,18 @@ import requests
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.tap_base import CliTestOptionValue
+from typing_extensions import override
 
-from tap_brightpearl import logs, setup_check
+from tap_brightpearl import about_streams, logs, setup_check
+from tap_brightpearl.config_checks import problems
 from tap_brightpearl.datacenters import DatacentreConfigError
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError
 from tap_brightpearl.redact import redact, register_secrets
 from tap_brightpearl.runtime import Runtime, mode_class
-from tap_brightpearl.settings import SECRET_SETTINGS, Settings, config_schema, problems
+from tap_brightpearl.settings import SECRET_SETTINGS, Settings, config_schema
 from tap_brightpearl.state_rules import check_state
 from tap_brightpearl.stream_list import ACCOUNT_STREAMS, DEVELOPER_TOOLS_STREAMS
+from tap_brightpearl.streams import configured
 from tap_brightpearl.transport import describe_transport_failure
 from tap_brightpearl.writer import ChunkedMsgSpecWriter
 
@@ -83,6 +86,7 @@ class TapBrightpearl(Tap):
         logs.tidy(plugin_logger=self.logger, log_metrics=self.runtime.settings.log_metrics)
 
     # --- settings -----------------------------------------------------------------------
+    @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """JSON Schema, then the checks it cannot make; a message names a setting, never a secret."""
         schema = self.config_jsonschema
@@ -98,6 +102,8 @@ class TapBrightpearl(Tap):
                 errors.append(redact(f"{setting or 'config'}: {error.message}"))
         errors += problems(self._config)
         errors += mode_class(self._config).problems(self._config)
+        builtin = {kind.name for kind in (*DEVELOPER_TOOLS_STREAMS, *ACCOUNT_STREAMS)}
+        errors += configured.problems(self._config.get("custom_streams"), builtin)
         if not errors:
             try:
                 self.runtime.datacentres.require("data_center", self.runtime.settings.data_center)
@@ -118,16 +124,20 @@ class TapBrightpearl(Tap):
             raise ConfigValidationError(str(exc), errors=[str(exc)]) from None
 
     # --- streams ------------------------------------------------------------------------
+    @override
     def discover_streams(self) -> list[BrightpearlStream]:
-        """installed_accounts, account_timezones, then the account streams (those the mode offers)."""
+        """installed_accounts, account_timezones, the account streams the mode offers, then custom_streams."""
         kinds = (*DEVELOPER_TOOLS_STREAMS, *ACCOUNT_STREAMS) if self.runtime.mode.developer_tools else ACCOUNT_STREAMS
-        return [kind(self, self.runtime) for kind in kinds]
+        custom = configured.configured_streams(self.runtime.settings.custom_streams)
+        return [kind(self, self.runtime) for kind in (*kinds, *custom)]
 
+    @override
     def load_streams(self) -> list[BrightpearlStream]:
         """The streams in their documented order (the SDK would sort them by name)."""
         return t.cast("list[BrightpearlStream]", self.discover_streams())
 
     # --- state --------------------------------------------------------------------------
+    @override
     def load_state(self, state: dict[str, t.Any]) -> None:
         """Check a state file before trusting it: junk stops the run naming the key; future bookmarks come back."""
         check_state(state, now=self.runtime.started, ceiling=self.runtime.ceiling)
@@ -140,6 +150,7 @@ class TapBrightpearl(Tap):
         self.state_writer.write_state(self.state)
 
     # --- the run ------------------------------------------------------------------------
+    @override
     def sync_all(self) -> None:
         """Every selected stream in order; a failing stream stops no other; then the summary."""
         try:
@@ -156,6 +167,7 @@ class TapBrightpearl(Tap):
 
     # --- the command line ---------------------------------------------------------------
     @classmethod
+    @override
     def invoke(cls, *args: t.Any, **kwargs: t.Any) -> None:  # type: ignore[override]
         """Run the tap; a failure ends with one clear ERROR line and exit status 1."""
         with cls._one_line_failures():
@@ -167,6 +179,16 @@ class TapBrightpearl(Tap):
             super().invoke(*args, **kwargs)
 
     @classmethod
+    @override
+    def print_about(cls, output_format: str | None = None) -> None:
+        """The SDK's about, with every stream, its key and replication (about_streams.py)."""
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            super().print_about(output_format)
+        print(about_streams.render(buffer.getvalue(), output_format))
+
+    @classmethod
+    @override
     def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
         """Read config files strictly: a bad file is one ERROR line, not a traceback."""
         with cls._one_line_failures():
@@ -183,12 +205,14 @@ class TapBrightpearl(Tap):
         return super().cb_config(ctx, param, value)
 
     @classmethod
+    @override
     def cb_discover(cls, ctx: click.Context, param: click.Option, value: bool) -> None:
         """Discovery makes no request (Meltano runs it before every run); config errors are one line."""
         with cls._one_line_failures():
             super().cb_discover(ctx, param, value)
 
     @classmethod
+    @override
     def cb_test(cls, ctx: click.Context, param: click.Option, value: str) -> None:
         """`--test`: the setup check (see setup_check.py); one line on failure, none at ERROR on success."""
         if value != CliTestOptionValue.All.value:

@@ -77,7 +77,7 @@ class Pool:
         self._remaining: int | None = None  # None: unknown, send one probe at a time
         self._base = 0  # ticket whose response set _remaining
         self._issued = 0
-        self._inflight: dict[int, int] = {}  # ticket -> requests in flight when it was sent
+        self._inflight: dict[int, tuple[int, float]] = {}  # ticket -> (requests then in flight, sent at)
         self._reset_at = 0.0
         self._resume_at = 0.0
 
@@ -97,7 +97,7 @@ class Pool:
                     continue
                 if self._budget() > 0:
                     self._issued += 1
-                    self._inflight[self._issued] = len(self._inflight)
+                    self._inflight[self._issued] = (len(self._inflight), now)
                     return self._issued
                 if not self._inflight:
                     # Quota spent and nothing in flight: wait for the window, then probe.
@@ -109,13 +109,16 @@ class Pool:
     def release(self, response: requests.Response | None, ticket: int = 0) -> None:
         """Learn from the response to `ticket` (or from its absence) and wake waiting workers."""
         with self._cond:
-            older = self._inflight.pop(ticket, 0)
+            now = time.monotonic()
+            older, sent_at = self._inflight.pop(ticket, (0, now))
             if response is not None:
-                now = time.monotonic()
                 period = min(throttle_wait_seconds(response, default=0.0), MAX_PAUSE_SECONDS)
                 raw = response.headers.get("brightpearl-requests-remaining")
                 if raw is not None and raw.strip().lstrip("-").isdigit():
-                    self._reset_at = now + period
+                    if ticket >= self._base:
+                        # The server measured the period when the request arrived: between
+                        # sending and the answer, so halfway is the best guess of that moment.
+                        self._reset_at = (sent_at + now) / 2 + period
                     self._learn(max(0, int(raw) - older), ticket)
                 if is_throttle(response):
                     self._pause(max(period, 0.05), reason="HTTP 503 throttle")

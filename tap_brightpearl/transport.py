@@ -26,6 +26,7 @@ import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests.utils import resolve_proxies
+from typing_extensions import override
 
 from tap_brightpearl import throttle as throttling
 from tap_brightpearl.errors import (
@@ -121,6 +122,7 @@ class _Session(requests.Session):
         super().__init__()
         self._proxies_by_host: dict[tuple[str, str], dict[str, str]] = {}
 
+    @override
     def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         if "proxies" not in kwargs:
             parts = urlsplit(request.url or "")

@@ -23,6 +23,7 @@ import weakref
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
 from singer_sdk.singerlib.encoding.base import SingerMessageType
+from typing_extensions import override
 
 if t.TYPE_CHECKING:
     from singer_sdk.singerlib.encoding.simple import Message
@@ -44,10 +45,12 @@ class ChunkedMsgSpecWriter(MsgSpecWriter):
         self._lock = threading.RLock()  # re-entrant: the SDK's SIGTERM handler writes STATE
         _live.add(self)
 
+    @override
     def serialize_message(self, message: Message) -> bytes:  # type: ignore[override]
         """One JSON line, newline included (a fresh bytes object: no shared buffer)."""
         return encoder.encode(message.to_dict()) + b"\n"
 
+    @override
     def write_message(self, message: Message) -> None:
         """Queue a RECORD line; write anything else (and all that is queued before it) now."""
         self._queue(self.format_message(message), now=message.type != SingerMessageType.RECORD)

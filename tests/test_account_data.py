@@ -245,3 +245,18 @@ def test_an_interrupted_run_resumes_account_by_account(small, tap):
         assert per_account.get(code, set()) <= at_bookmark, "a completed account only re-reads its bookmark's ties"
     for code in codes:
         assert _bookmark(resumed, "orders", code) == _bookmark(first, "orders", code)
+
+
+def test_access_refused_on_details_skips_the_account_instead_of_loading_nothing(small, tap):
+    bad = _enabled(small)[0]
+    small.add_fault(
+        f"/public-api/{bad}/order-service/order/",
+        "status",
+        status=403,
+        body=b'{"errors":[{"code":"CMNC-403","message":"Access denied"}]}',
+        times=1000,
+    )
+    run = tap(small.tap_config(), streams=EVERY_STREAM)
+    assert f"orders: skipping account '{bad}'" in run.stderr and "Brightpearl refused access" in run.stderr
+    assert _bookmark(run, "orders", bad) is None, "no bookmark moves over orders that were never read"
+    assert {r["accountCode"] for r in run.records("orders")} == set(_enabled(small)) - {bad}

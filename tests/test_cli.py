@@ -51,3 +51,23 @@ def test_a_config_file_that_is_missing_is_one_line(tmp_path):
     assert run.returncode == 1
     assert "cannot be read" in run.stderr.strip().splitlines()[-1]
     assert "Traceback" not in run.stderr
+
+
+def test_about_lists_every_stream_with_its_key_and_replication(emulator, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(emulator.tap_config()))
+    catalog = json.loads(
+        subprocess.run([TAP, "--config", str(config), "--discover"], capture_output=True, text=True, check=True).stdout
+    )
+    about = json.loads(
+        subprocess.run([TAP, "--about", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    )
+    listed = {s["name"]: s for s in about["streams"]}
+    assert set(listed) == {e["tap_stream_id"] for e in catalog["streams"]}
+    for entry in catalog["streams"]:
+        row = listed[entry["tap_stream_id"]]
+        assert row["key_properties"] == entry["key_properties"], entry["tap_stream_id"]
+        key = entry.get("replication_key")
+        assert row["replication"] == (f"INCREMENTAL on {key}" if key else "FULL_TABLE"), entry["tap_stream_id"]
+    text = subprocess.run([TAP, "--about"], capture_output=True, text=True, check=True).stdout
+    assert all(f"  - {name}: key " in text for name in listed), "the text format lists them too"

@@ -14,7 +14,15 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ACCOUNT_STREAMS, DEV_SECRET, DEV_TOKEN, DEVELOPER_STREAMS, EVERY_STREAM, TAP
+from tests.conftest import (
+    ACCOUNT_STREAMS,
+    ALL_ACCOUNT_STREAMS,
+    DEV_SECRET,
+    DEV_TOKEN,
+    DEVELOPER_STREAMS,
+    EVERY_STREAM,
+    TAP,
+)
 from tests.emulator import Emulator
 
 SUMMARY = "BRIGHTPEARL_RUN_SUMMARY"
@@ -62,7 +70,7 @@ def test_the_catalog_says_which_streams_run_by_default(emulator, tmp_path):
         s["tap_stream_id"]: next(m["metadata"] for m in s["metadata"] if not m["breadcrumb"]).get("selected-by-default")
         for s in catalog["streams"]
     }
-    assert [s["tap_stream_id"] for s in catalog["streams"]] == list(EVERY_STREAM)
+    assert [s["tap_stream_id"] for s in catalog["streams"]] == [*DEVELOPER_STREAMS, *ALL_ACCOUNT_STREAMS]
     assert {k for k, v in by_default.items() if v} == set(DEVELOPER_STREAMS)
 
 
@@ -85,7 +93,7 @@ def test_a_private_app_reads_its_account_streams_by_default(emulator, tap):
         }
     )
     assert run.returncode == 0, run.stderr
-    assert _stream_order(run) == list(ACCOUNT_STREAMS)
+    assert _stream_order(run) == list(ALL_ACCOUNT_STREAMS)
     run.assert_no_secrets("private-token-for-default-run")
 
 

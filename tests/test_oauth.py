@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import TAP
+from tests.conftest import ALL_ACCOUNT_STREAMS, TAP
 from tests.emulator import Emulator
 
 CLIENT_ID = "bp-client"
@@ -66,7 +66,7 @@ def test_an_oauth_run_reads_the_account_with_a_bearer_token(oauth_emu, tap):
     code = account(oauth_emu).accountCode
     run = tap(oauth_config(oauth_emu, oauth_emu.oauth_refresh_token(code)))
     assert run.returncode == 0, run.stderr
-    assert {m["stream"] for m in run.messages if m["type"] == "SCHEMA"} == set(ACCOUNT_STREAMS)
+    assert {m["stream"] for m in run.messages if m["type"] == "SCHEMA"} == set(ALL_ACCOUNT_STREAMS)
     assert {r["accountCode"] for r in run.records("orders")} == {code}
     calls = [r for r in oauth_emu.requests if r.path.startswith("/public-api/")]
     assert calls and all(r.auth == "verified" for r in calls)

@@ -48,8 +48,22 @@ def test_the_copy_blocks_run_as_written(tmp_path):
 @pytest.mark.parametrize("config", blocks("json"), ids=lambda c: json.loads(c.replace("…", "x"))["app_reference"])
 def test_every_config_in_the_readme_is_accepted(config):
     filled = json.loads(config.replace("…", "a-real-looking-credential-1234"))
-    errors = TapBrightpearl(config=filled, validate_config=False)._validate_config(raise_errors=False)
-    assert errors == []
+    TapBrightpearl(config=filled, validate_config=True)  # the schema and the tap's own checks
+
+
+def test_the_stream_table_lists_every_stream_with_its_key():
+    about = json.loads(
+        subprocess.run([TAP, "--about", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    )
+    table = README.split("| stream | what | key | replication |", 1)[1].split("\n\n", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    for stream in about["streams"]:
+        row = next((r for r in rows if f"`{stream['name']}`" in r.split("|")[1]), None)
+        assert row is not None, f"README's stream table lacks {stream['name']}"
+        for key in stream["key_properties"]:
+            assert f"`{key}`" in row.split("|")[3], f"{stream['name']}: key {key} not in its row"
+        incremental = stream["replication"].startswith("INCREMENTAL")
+        assert ("incremental" in row.split("|")[4]) == incremental, f"{stream['name']}: replication"
 
 
 def test_the_settings_table_lists_every_setting():

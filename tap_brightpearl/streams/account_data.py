@@ -16,14 +16,17 @@ import logging
 import typing as t
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.schema.source import StreamSchema
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
+from typing_extensions import override
 
-from tap_brightpearl import sdk_private
+from tap_brightpearl import deletes, sdk_private
 from tap_brightpearl.client import BrightpearlStream, describe_failure
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError, NotFoundError
 from tap_brightpearl.installs import parse_utc
 from tap_brightpearl.prefetch import Failed, Prefetcher
 from tap_brightpearl.records import Shaper, materialize
+from tap_brightpearl.schema_files import SCHEMAS
 
 if t.TYPE_CHECKING:
     from singer_sdk import Tap
@@ -49,6 +52,7 @@ class _PerAccountBookmarks(logging.Filter):
     run resumes account by account.
     """
 
+    @override
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith("Stream is assumed to be unsorted")
 
@@ -70,6 +74,9 @@ class AccountStream(BrightpearlStream):
 
     per_account = True
     failure_hint = ACCESS_HINT
+    schema = StreamSchema(SCHEMAS)  # schemas/<stream name>.json
+    #: False for a permissive schema (members land in otherMembers without a WARNING each)
+    typed: t.ClassVar[bool] = True
     #: member -> the documented transformation its value goes through (e.g. orders' orderRows)
     converters: t.ClassVar[dict[str, t.Callable[[t.Any], t.Any]]] = {}
     # Shaper already gives every member its declared JSON type (or keeps it in otherMembers).
@@ -81,27 +88,33 @@ class AccountStream(BrightpearlStream):
         self.state_partitioning_keys = ["accountCode"]
         self.selected_by_default = not runtime.mode.developer_tools
         keys = [k for k in self.primary_keys or () if k != "accountCode"]
-        self.shaper = Shaper(self.name, self.schema, self.logger, keys=keys, converters=self.converters)
+        self.shaper = Shaper(
+            self.name, self.schema, self.logger, keys=keys, converters=self.converters, warn_undeclared=self.typed
+        )
         self._prefetcher: Prefetcher | None = None
         self._starts: dict[str, dt.datetime | None] = {}
         self._pending: set[str] = set()
         self._refused: set[str] = set()
         self._finished = False
 
+    @override
     def hint_for(self, exc: BaseException) -> str:
         """Refused account data: the app's access, or deselect the stream."""
         return ACCESS_HINT
 
     @property
+    @override
     def partitions(self) -> list[dict[str, t.Any]]:
         """One partition per account this run reads."""
         return [{"accountCode": a.accountCode} for a in self.runtime.accounts()]
 
+    @override
     def describe_record(self, record: t.Mapping[str, t.Any]) -> str:
         """Account and key of a record."""
         keys = [k for k in self.primary_keys or () if k != "accountCode"]
         return f"account {record.get('accountCode')!r} " + ", ".join(f"{k} {record.get(k)!r}" for k in keys)
 
+    @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Hand over the account's prefetched records; report and skip a failing account."""
         if not context or "accountCode" not in context:
@@ -115,6 +128,9 @@ class AccountStream(BrightpearlStream):
                 if isinstance(item, Failed):
                     failed = item.error
                     break
+                if isinstance(item, deletes.PartitionNote):
+                    deletes.apply(self.get_context_state(context), item)
+                    continue
                 report.records += len(item)
                 yield from item if self.raw_ok else map(materialize, item)
                 self.runtime.report.progress(self.name, accounts_done=report.accounts_read)
@@ -141,6 +157,7 @@ class AccountStream(BrightpearlStream):
             accounts = {a.accountCode: a for a in self.runtime.accounts()}
             for code in accounts:  # state is read here, on the writer thread, never by a worker
                 self._starts[code] = self.starting_point({"accountCode": code})
+                self.prepare_account(code, self.get_context_state({"accountCode": code}))
             self._pending = set(accounts)
             self.runtime.report.get(self.name).accounts_total = len(accounts)
             read = functools.partial(self._read_account, accounts)
@@ -150,6 +167,9 @@ class AccountStream(BrightpearlStream):
     def starting_point(self, context: Context) -> dt.datetime | None:
         """Where this account's read begins (snapshot streams: nowhere in particular)."""
         return None
+
+    def prepare_account(self, code: str, partition: t.Mapping[str, t.Any]) -> None:
+        """On the writer thread, before any worker starts: what a reader needs from the account's state."""
 
     @property
     def accounts_at_once(self) -> int:
@@ -203,18 +223,25 @@ class AccountStream(BrightpearlStream):
 
 
 class IncrementalAccountStream(AccountStream):
-    """An account stream with a date bookmark per account (updatedOn, falling back to createdOn)."""
+    """An account stream with a date bookmark per account.
+
+    `changed` lists the date members that say when a record last changed, newest first:
+    a record's bookmark value is the first it has (updatedOn is null for a record never
+    updated, so createdOn stands in). A stream without a replication key is a snapshot.
+    """
 
     replication_key = "updatedOn"
     is_sorted = False  # details arrive per page; the bookmark is promoted when an account completes
+    changed: t.ClassVar[tuple[str, ...]] = ("updatedOn", "createdOn")
 
+    @override
     def starting_point(self, context: Context) -> dt.datetime | None:
         """The account's bookmark, else start_date, minus the look-back; nothing for FULL_TABLE.
 
         Read straight from the partition's state: the SDK only fills its "starting value"
         when it reaches that partition, and every account starts reading before then.
         """
-        if self.replication_method == REPLICATION_FULL_TABLE:
+        if not self.replication_key or self.replication_method == REPLICATION_FULL_TABLE:
             return None
         value = self.get_context_state(context).get("replication_key_value")
         start = parse_utc(value) if value else self.runtime.settings.start_date
@@ -222,9 +249,10 @@ class IncrementalAccountStream(AccountStream):
             return None
         return max(start - self.runtime.settings.lookback, EARLIEST)
 
+    @override
     def bookmark_value(self, record: t.Mapping[str, t.Any]) -> str | None:
-        """updatedOn, or createdOn for a record Brightpearl never updated (null updatedOn)."""
-        for name in ("updatedOn", "createdOn"):
+        """The first of `changed` the record has (updatedOn, else createdOn)."""
+        for name in self.changed:
             value = record.get(name)
             if isinstance(value, str):
                 return value

@@ -5,10 +5,9 @@ from __future__ import annotations
 import functools
 import typing as t
 
-from singer_sdk.schema.source import StreamSchema
+from typing_extensions import override
 
 from tap_brightpearl.records import OTHER, flatten_map
-from tap_brightpearl.schema_files import SCHEMAS
 from tap_brightpearl.search import Resource
 from tap_brightpearl.streams.readers import SearchStream, SnapshotStream
 
@@ -22,7 +21,7 @@ class OrdersStream(SearchStream):
 
     name = "orders"
     primary_keys = ("accountCode", "id")
-    schema = StreamSchema(SCHEMAS)
+    deletable = True
     resource = Resource(
         "order-service/order-search", "orderId", "order-service/order", 200, "id", include_optional="customFields"
     )
@@ -37,7 +36,7 @@ class ProductsStream(SearchStream):
 
     name = "products"
     primary_keys = ("accountCode", "id")
-    schema = StreamSchema(SCHEMAS)
+    deletable = True
     resource = Resource(
         "product-service/product-search",
         "productId",
@@ -53,7 +52,7 @@ class ContactsStream(SearchStream):
 
     name = "contacts"
     primary_keys = ("accountCode", "contactId")
-    schema = StreamSchema(SCHEMAS)
+    deletable = True
     resource = Resource(
         "contact-service/contact-search",
         "contactId",
@@ -64,12 +63,19 @@ class ContactsStream(SearchStream):
     )
 
 
+class OrderNotesStream(SearchStream):
+    """Order notes (the search rows), incremental on dateAdded: a guess, no recording shows them."""
+
+    name = "order_notes"
+    primary_keys = ("accountCode", "noteId")
+    resource = Resource("order-service/order-note-search", "noteId", changed=("dateAdded",))
+
+
 class WarehousesStream(SnapshotStream):
     """Warehouses, read whole every run."""
 
     name = "warehouses"
     primary_keys = ("accountCode", "id")
-    schema = StreamSchema(SCHEMAS)
     resource_path = "warehouse-service/warehouse"
 
 
@@ -82,9 +88,9 @@ class AccountConfigurationStream(SnapshotStream):
 
     name = "account_configuration"
     primary_keys = ("accountCode",)
-    schema = StreamSchema(SCHEMAS)
     resource_path = "integration-service/account-configuration"
 
+    @override
     def read(self, account: Account, datacentre: str) -> t.Iterator[Batch]:
         """One GET, one record."""
         payload = self.account_get(account, datacentre, self.resource_path)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.schema.source import StreamSchema
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
+from typing_extensions import override
 
 from tap_brightpearl.client import BrightpearlStream
 from tap_brightpearl.errors import AuthenticationError, NotFoundError
@@ -32,6 +33,7 @@ class DeveloperToolsStream(BrightpearlStream):
     # so the SDK's per-value conformance pass would only cost time (see bench/b3_records.py).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
+    @override
     def hint_for(self, exc: BaseException) -> str:
         """A refused developer token names the settings to check."""
         if isinstance(exc, AuthenticationError):
@@ -51,6 +53,7 @@ class InstalledAccountsStream(DeveloperToolsStream):
     STATE_MSG_FREQUENCY = 1000
     schema = StreamSchema(SCHEMAS)
 
+    @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Emit installs in (installedOn, accountCode) order from the bookmark or start_date on."""
         installs = self.runtime.installs()
@@ -88,6 +91,7 @@ class AccountTimezonesStream(DeveloperToolsStream):
     schema = StreamSchema(SCHEMAS)
     per_account = True
 
+    @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, t.Any]]:
         """Read every installed account's timezone, concurrently, emitting in accountCode order."""
         accounts = sorted(i.accountCode for i in self.runtime.installs())

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import catalog_selecting
 from tests.contract.replay import Logged, ReplayServer, Reply, Route, body_file, recorded, route
 
 TAP = str(Path(sys.executable).with_name("tap-brightpearl"))
@@ -32,6 +33,9 @@ CONTACT_SEARCH = rf"{ACC}/contact-service/contact-search/?"
 CONTACT_DETAIL = rf"{ACC}/contact-service/contact/([^/]+)"
 WAREHOUSES = rf"{ACC}/warehouse-service/warehouse/?"
 CONFIGURATION = rf"{ACC}/integration-service/account-configuration/?"
+
+# The streams the recordings answer for; a run selects these unless told otherwise.
+RECORDED_STREAMS = ("orders", "products", "contacts", "warehouses", "account_configuration")
 
 PATHS = {
     "order_search": ORDER_SEARCH,
@@ -139,16 +143,22 @@ def run_tap(
     config: dict[str, Any] | None = None,
     args: tuple[str, ...] = (),
     timeout: float = 120,
+    streams: tuple[str, ...] | None = RECORDED_STREAMS,
 ) -> Run:
     """Serve `routes`, run the CLI once against them, and return what happened.
 
-    `config` adds or replaces settings of the base config.
+    `config` adds or replaces settings of the base config; `streams` are selected with a
+    catalog (None: no catalog, the tap's default selection).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     with ReplayServer(routes) as server:
         settings = {**base_config(server.base_url), **(config or {})}
         (workdir / "config.json").write_text(json.dumps(settings))
         cmd = [TAP, "--config", str(workdir / "config.json"), *args]
+        if streams is not None and "--discover" not in args:
+            catalog = catalog_selecting(settings, streams)
+            (workdir / "catalog.json").write_text(json.dumps(catalog))
+            cmd += ["--catalog", str(workdir / "catalog.json")]
         if state is not None:
             (workdir / "state.json").write_text(json.dumps(state))
             cmd += ["--state", str(workdir / "state.json")]

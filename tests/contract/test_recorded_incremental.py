@@ -48,13 +48,16 @@ def incremental_run(recordings, tmp_path_factory) -> Run:
     order-search with an updatedOn filter: an empty result (synthetic, same columns as the
     recording). With a createdOn filter: the recorded search. Any other order-search is
     unmatched. The detail GET is answered with vcr/order_get_multiple.json, the only
-    recorded multi-order body (it holds 320, 1, 321, not 322-325).
+    recorded multi-order body (it holds 320, 1, 321, not 322-325). An unfiltered order-search
+    (the first deletes pass listing every live id) gets the recorded search.
     """
     search = recorded(recordings, "vcr/order_search.json")
     routes = standard_routes(
         recordings,
         route("GET", ORDER_SEARCH, empty_search(search), query=lambda q: "updatedOn" in q),  # synthetic
         route("GET", ORDER_SEARCH, search, query=lambda q: "createdOn" in q),
+        # The first deletes pass lists every live id (no filter): the recorded search.
+        route("GET", ORDER_SEARCH, search, query=lambda q: "updatedOn" not in q and "createdOn" not in q),
         order_search=[],
         order_detail=recorded(recordings, "vcr/order_get_multiple.json"),
     )

@@ -7,24 +7,46 @@ their detail body has no ``updatedOn`` member and their search row shows null, a
 
 ``AccountData.configuration`` is the INNER settings object (every value a string); the endpoint
 serves it nested, as ``{"response": {"configuration": <that object>}}``.
+
+The other resources (goods notes, movements, stock, journals, payments, order notes, reference
+data) come in groups built on first use, each from its own RNG and from the records as first
+generated (``initial``): a group's data does not depend on when it is first asked for, and an
+account that is only ever asked for orders never pays for them.
 """
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from .account_records import RecordFactory
 from .account_tables import Record, Table, contact_table, order_table, product_table
 from .account_templates import custom_fields, postal_addresses
 from .clock import format_local, offset_minutes, parse_instant
 from .data import Account, parse_ms
+from .resources_catalog import CATALOG_RESOURCES, Catalog
+from .resources_finance import FINANCE_RESOURCES, Finance
+from .resources_inventory import INVENTORY_RESOURCES, Inventory
 
-__all__ = ["RESOURCES", "AccountData", "Table", "format_local", "offset_minutes", "parse_instant"]
+__all__ = ["RESOURCES", "AccountData", "Table", "format_local", "no_gc", "offset_minutes", "parse_instant"]
 
 RESOURCES = ("order", "product", "contact")
+GROUPS: dict[str, Callable[[AccountData, random.Random], Any]] = {
+    "inventory": Inventory,
+    "finance": Finance,
+    "catalog": Catalog,
+}
+GROUP_OF = (
+    dict.fromkeys(INVENTORY_RESOURCES, "inventory")
+    | dict.fromkeys(FINANCE_RESOURCES, "finance")
+    | dict.fromkeys(CATALOG_RESOURCES, "catalog")
+)
+SEARCH_BREAKS = ("empty",)
 _CREATED_FROM = parse_ms("2024-01-01T00:00:00.000Z")
 _CREATED_TO = parse_ms("2025-01-01T00:00:00.000Z")
 _UPDATED_FROM = _CREATED_TO  # every updatedOn is after every createdOn
@@ -54,12 +76,30 @@ class AccountData:
         warehouses: int,
         never_updated_fraction: float = 0.2,
         contact_search_hides_updated: bool = False,
+        goods_out_notes: int = 8,
+        goods_movements: int = 20,
+        goods_in_notes: int = 4,
+        journals: int = 6,
+        payments: int = 5,
+        order_notes: int = 6,
     ) -> None:
-        """Generate everything now (the emulator calls this lazily, once per account)."""
+        """Generate orders, products and contacts now; the other groups on first use."""
         if not 0.0 <= never_updated_fraction <= 1.0:
             raise ValueError(f"never_updated_fraction must be within [0, 1], not {never_updated_fraction}")
         self.account_code = account.accountCode
+        self.seed = seed
         self.offset = account.currentUtcOffset
+        self.sizes = {
+            "goods_out_notes": goods_out_notes,
+            "goods_movements": goods_movements,
+            "goods_in_notes": goods_in_notes,
+            "journals": journals,
+            "payments": payments,
+            "order_notes": order_notes,
+        }
+        self.broken: dict[str, str] = {}  # resource -> how its search is broken (break_search)
+        self.bad_product_ids: set[int] = set()  # listed by product-search, refused by stock and prices
+        self.groups: dict[str, Any] = {}
         self.never_updated_fraction = never_updated_fraction
         self.lock = threading.RLock()
         self._rng = random.Random(f"{seed}/account-data/{account.accountCode}")
@@ -81,6 +121,8 @@ class AccountData:
         self._generate("product", 1001, products)
         self._generate("contact", 201, contacts)
         self._generate("order", 100001, orders)
+        # What the lazy groups are built from: the records as first generated (see initial()).
+        self._initial = {name: tuple(t.records) for name, t in self.tables.items()}
 
     # -- public views ------------------------------------------------------------------------
     @property
@@ -99,10 +141,30 @@ class AccountData:
         return self.tables["contact"].records
 
     def table(self, resource: str) -> Table:
-        """Look a resource up, failing loudly on typos."""
+        """Look a resource up (building its group on first use), failing loudly on typos."""
         if resource not in self.tables:
-            raise ValueError(f"unknown resource {resource!r}; expected one of {list(RESOURCES)}")
+            if resource not in GROUP_OF:
+                known = [*RESOURCES, *GROUP_OF]
+                raise ValueError(f"unknown resource {resource!r}; expected one of {known}")
+            self.group(GROUP_OF[resource])
         return self.tables[resource]
+
+    def initial(self, resource: str) -> list[tuple[Record, int]]:
+        """(record, createdOn millis) of the records first generated, deleted ones included."""
+        created = self.tables[resource].created_ms
+        field = self.tables[resource].id_field
+        return [(r, created[r[field]]) for r in self._initial[resource]]
+
+    def group(self, name: str) -> Any:
+        """The Inventory, Finance or Catalog of this account, built once from its own RNG."""
+        with self.lock:
+            built = self.groups.get(name)
+            if built is None:
+                rng = random.Random(f"{self.seed}/{name}/{self.account_code}")
+                with no_gc():
+                    built = self.groups[name] = GROUPS[name](self, rng)
+                self.tables.update(built.tables)
+            return built
 
     def never_updated(self, resource: str) -> list[int]:
         """Ids of records that were never updated (no updatedOn member), id order."""
@@ -136,18 +198,29 @@ class AccountData:
         return out
 
     # -- mutation ----------------------------------------------------------------------------
-    def _now_after(self, table: Table) -> int:
+    def now_after(self, table: Table) -> int:
         """'Now', but strictly after every existing createdOn/updatedOn (generated data runs to 2026)."""
         return max(int(time.time() * 1000), table.latest_ms() + 1000)
 
+    def existing(self, resource: str, ids: list[int]) -> Table:
+        """The resource's table, after checking every id is in it (KeyError naming the missing ones)."""
+        table = self.table(resource)
+        missing = [i for i in ids if i not in table.by_id]
+        if missing:
+            raise KeyError(f"no {resource} with ids {missing}")
+        return table
+
     def touch(self, resource: str, ids: list[int]) -> None:
-        """Mark records as just updated: updatedOn appears (or moves) and the version goes up."""
+        """Mark records as just updated: updatedOn appears (or moves) and the version goes up.
+
+        Any resource whose search has an updatedOn column (orders, products, contacts, goods
+        movements, reference searches).
+        """
         with self.lock:
-            table = self.table(resource)
-            missing = [i for i in ids if i not in table.by_id]
-            if missing:
-                raise KeyError(f"no {resource} with ids {missing}")
-            now = self._now_after(table)
+            table = self.existing(resource, ids)
+            if table.column_index("updatedOn") is None:
+                raise ValueError(f"{resource} has no updatedOn: it changes in other ways")
+            now = self.now_after(table)
             stamp = format_local(now, self.offset)
             for rid in ids:
                 record = table.by_id[rid]
@@ -164,9 +237,13 @@ class AccountData:
 
         That is what a fresh Brightpearl order looks like (recorded: a new order has no updatedOn).
         """
+        if resource == "goods-movement":
+            return self.group("inventory").add_movements(k)
+        if resource not in self._builders:
+            raise ValueError(f"add_records knows order, product, contact and goods-movement, not {resource!r}")
         with self.lock:
             table = self.table(resource)
-            now = self._now_after(table)
+            now = self.now_after(table)
             build = self._builders[resource]
             new: list[int] = []
             for _ in range(k):
@@ -175,6 +252,37 @@ class AccountData:
                 table.add(record, now, None, extras)
                 new.append(rid)
             return new
+
+    def delete(self, resource: str, ids: list[int]) -> None:
+        """Delete records: gone from searches and detail GETs; their ids are never reused."""
+        with self.lock:
+            self.existing(resource, ids).remove(list(ids))
+
+    def break_search(self, resource: str, kind: str | None) -> None:
+        """Make a resource's search misbehave ("empty": 200, no rows, resultsAvailable 0); None mends it."""
+        if kind is not None and kind not in SEARCH_BREAKS:
+            raise ValueError(f"kind must be one of {SEARCH_BREAKS} or None, not {kind!r}")
+        with self.lock:
+            self.table(resource)  # fail loudly on typos
+            if kind is None:
+                self.broken.pop(resource, None)
+            else:
+                self.broken[resource] = kind
+
+    def add_bad_product_ids(self, ids: list[int]) -> None:
+        """Ids product-search lists but product-availability and product-price refuse (400).
+
+        An id that is not a product yet becomes one (created now, never updated), so it shows up
+        in searches like any other product.
+        """
+        with self.lock:
+            table = self.tables["product"]
+            now = self.now_after(table)
+            for rid in ids:
+                if rid not in table.by_id:
+                    record, extras = self.factory.product(rid, now, None)
+                    table.add(record, now, None, extras)
+            self.bad_product_ids.update(ids)
 
     # -- generation --------------------------------------------------------------------------
     def _generate(self, resource: str, first_id: int, n: int) -> None:
@@ -217,3 +325,16 @@ def _set_updated_on(record: Record, stamp: str) -> None:
         record[name] = value
         if name == "createdOn":
             record["updatedOn"] = stamp
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic GC while generating: its full passes over a growing heap would double the
+    time for 50,000 orders, and nothing generated is a cycle."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

@@ -19,6 +19,7 @@ from .account_search import BadRequest, parse_id_set, search
 from .data import sign
 from .oauth import token_expired
 from .reply import Reply, dumps, errors, not_found
+from .resources_routes import SEARCH_PATHS, resource_route
 
 if TYPE_CHECKING:
     from .emulator import Emulator
@@ -31,6 +32,7 @@ SEARCHES = {
     ("order-service", "order-search"): "order",
     ("product-service", "product-search"): "product",
     ("contact-service", "contact-search"): "contact",
+    **SEARCH_PATHS,
 }
 DETAILS = {
     ("order-service", "order"): "order",
@@ -145,6 +147,9 @@ def account_route(
 def _dispatch(data: AccountData, rest: tuple[str, ...], query: dict[str, str]) -> Reply:
     if rest in SEARCHES:
         return search(data, data.table(SEARCHES[rest]), query)
+    reply = resource_route(data, rest, query)  # before the detail GETs: product/custom-field-meta-data
+    if reply is not None:
+        return reply
     if len(rest) == 3 and rest[:2] in DETAILS:
         return _details(data, DETAILS[rest[:2]], rest[2], query)
     if rest[:2] == ("warehouse-service", "warehouse") and len(rest) <= 3:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 MAX_PAGE_SIZE = 500  # larger requests are clamped silently, like Brightpearl
 DEFAULT_PAGE_SIZE = 200
+SUPPLIER_PAYMENT_CLAIM = 500  # quirk reported by a third party: supplier-payment-search's resultsAvailable
 Key = list[Any]
 Filter = Callable[[Key], bool]
 
@@ -135,6 +136,27 @@ def _sort_key(index: int) -> Callable[[tuple[Key, Any]], tuple[Any, ...]]:
     return key
 
 
+def _filters(data: AccountData, table: Table, query: dict[str, str]) -> list[Filter]:
+    """One filter per query parameter naming a column (paging and unknown parameters skipped)."""
+    filters: list[Filter] = []
+    for param, value in query.items():
+        index = table.column_index(param)
+        if index is None:
+            continue
+        col = table.columns[index]  # guess: filterable=false columns are filtered anyway
+        is_range = col.data_type == "PERIOD" or (col.data_type == "IDSET" and "-" in value)
+        if is_range and "ignore_ranges" in table.quirks:
+            continue  # quirk reported by a third party: supplier-payment-search ignores range filters
+        if col.data_type == "IDSET" and "-" in value and "no_id_ranges" in table.quirks:
+            # Reported by a third party (journal-search); guess: the wording of the usual 500.
+            raise unparsable(param, value, "IDSET")
+        if col.data_type == "PERIOD":
+            filters.append(_period_filter(param, index, value, data.offset, index in table.millis_at))
+        else:
+            filters.append(_value_filter(param, index, col.data_type, value))
+    return filters
+
+
 def search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
     """Answer one search request."""
     page_size = min(_int_param(query, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
@@ -145,28 +167,30 @@ def search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
     direction = direction.upper()
     if sort_index is None or direction not in ("ASC", "DESC"):
         raise malformed(f"Invalid sort {sort!r}")  # guess: wording
-    filters: list[Filter] = []
-    for param, value in query.items():
-        index = table.column_index(param)
-        if index is None:
-            continue  # paging and unknown parameters
-        col = table.columns[index]  # guess: filterable=false columns are filtered anyway
-        if col.data_type == "PERIOD":
-            millis = param in ("createdOn", "updatedOn")
-            filters.append(_period_filter(param, index, value, data.offset, millis))
-        else:
-            filters.append(_value_filter(param, index, col.data_type, value))
+    filters = _filters(data, table, query)
     with data.lock:
-        keyed = table.keyed()
+        # A search broken on purpose (Emulator.break_search) answers 200 with nothing in it.
+        keyed = [] if data.broken.get(table.resource) == "empty" else table.keyed()
         matches = [kr for kr in keyed if all(f(kr[0]) for f in filters)] if filters else list(keyed)
         if sort_index != 0 or direction != "ASC":  # records are kept in id order already
             matches.sort(key=_sort_key(sort_index), reverse=direction == "DESC")
-        page = [r for _, r in matches[first - 1 : first - 1 + page_size]]
+        total = len(matches)
+        start = first - 1
+        if "ignore_ranges" in table.quirks and start >= total and total:
+            # quirk reported by a third party: paging past the end answers the last page again.
+            start = (total - 1) // page_size * page_size
+        page = [r for _, r in matches[start : start + page_size]]
         results = [table.row(r) for r in page]
         reference = table.reference(results, page)
-    total = len(matches)
+    more = first - 1 + len(results) < total
+    if "ignore_ranges" in table.quirks:
+        # quirk reported by a third party: resultsAvailable is always 500, whatever the real
+        # count, and morePagesAvailable only looks at that 500, so a naive pager never stops
+        # early and re-reads the last page (or stops at 500 rows when there are more).
+        total = SUPPLIER_PAYMENT_CLAIM
+        more = first - 1 + len(results) < total
     meta = {
-        "morePagesAvailable": first - 1 + len(results) < total,
+        "morePagesAvailable": more,
         "resultsAvailable": total,
         "resultsReturned": len(results),
         "firstResult": first,

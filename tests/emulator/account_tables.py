@@ -28,6 +28,7 @@ class Column:
     sortable: bool = True
     filterable: bool = True
     reference: tuple[str, ...] = ()
+    instant: Reader | None = None  # PERIOD columns: the epoch millis to filter and sort on
 
     def meta(self) -> dict[str, Any]:
         """Describe the column exactly as a recorded metaData.columns entry does."""
@@ -60,6 +61,8 @@ class Table:
     reference: Callable[[list[list[Any]], list[Record]], dict[str, Any]] = lambda rows, records: {}
     # guess (third-party claim, opt-in): contact-search rows show a null updatedOn cell.
     hide_updated: bool = False
+    # Reported search quirks: "ignore_ranges" (supplier payments) and "no_id_ranges" (journals).
+    quirks: frozenset[str] = frozenset()
     records: list[Record] = field(default_factory=list)
     by_id: dict[int, Record] = field(default_factory=dict)
     created_ms: dict[int, int] = field(default_factory=dict)
@@ -73,17 +76,26 @@ class Table:
     _json: dict[int, bytes] = field(default_factory=dict)
     _json_optional: dict[int, dict[frozenset[str], bytes]] = field(default_factory=dict)
     _index: dict[str, int] = field(default_factory=dict)
+    top_id: int = 0  # highest id ever added: deleted ids are never handed out again
 
     def __post_init__(self) -> None:
-        """Index the columns by name; PERIOD instants for the two dated columns."""
+        """Index the columns by name; which key cells hold epoch millis instead of text."""
         self._index = {c.name: i for i, c in enumerate(self.columns)}
         self._created_at = self._index.get("createdOn")
         self._updated_at = self._index.get("updatedOn")
+        self._instants = [(i, c.instant) for i, c in enumerate(self.columns) if c.instant is not None]
+        dated = {self._created_at, self._updated_at} | {i for i, _ in self._instants}
+        self.millis_at = frozenset(i for i in dated if i is not None)
 
     def add(self, record: Record, created: int, updated: int | None, extras: Record | None = None) -> None:
         """Register a record built by the generator (ids ascending)."""
         rid = record[self.id_field]
-        self.records.append(record)
+        if rid <= self.top_id:  # a knob may create a record below the newest: keep id order
+            at = next((n for n, r in enumerate(self.records) if r[self.id_field] > rid), len(self.records))
+            self.records.insert(at, record)
+        else:
+            self.records.append(record)
+        self.top_id = max(self.top_id, rid)
         self.by_id[rid] = record
         self.created_ms[rid] = created
         self.updated_ms[rid] = updated
@@ -106,8 +118,22 @@ class Table:
             key[self._updated_at] = self.updated_ms[rid]
             if self.hide_updated:
                 row[self._updated_at] = None
+        for index, instant in self._instants:
+            key[index] = instant(record, extras)
         self._rows[rid] = row
         self._keys[rid] = key
+
+    def remove(self, ids: list[int]) -> None:
+        """Forget records for good (a delete): gone from searches and detail GETs."""
+        gone = set(ids)
+        self.records = [r for r in self.records if r[self.id_field] not in gone]
+        for rid in gone:
+            del self.by_id[rid]
+            # created_ms stays: groups built later start from the records as first generated.
+            for cache in (self.updated_ms, self.extras, self._rows, self._keys, self._json):
+                cache.pop(rid, None)
+            self._json_optional.pop(rid, None)
+        self.version += 1
 
     def keyed(self) -> list[tuple[list[Any], Record]]:
         """(search key, record) for every record, cached until the table changes.
@@ -149,8 +175,8 @@ class Table:
         return max(max(updated, default=0), max(self.created_ms.values(), default=0))
 
     def next_id(self) -> int:
-        """A fresh id after every existing one."""
-        return max(self.by_id, default=0) + 1
+        """A fresh id after every id ever used (deleted ones included)."""
+        return self.top_id + 1
 
 
 _NO_EXTRAS: Record = {}

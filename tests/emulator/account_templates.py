@@ -82,7 +82,7 @@ CONTACT_STATUS = {"current": {"contactStatusId": 0}}
 RELATIONSHIP = {(s, t): {"isSupplier": s, "isStaff": t} for s in (False, True) for t in (False, True)}
 MARKETING = ({"isReceiveEmailNewsletter": True}, {"isReceiveEmailNewsletter": False})
 UNASSIGNED = {"current": {}}
-_SELECT_COLOURS = ({"id": 1, "value": "Red"}, {"id": 2, "value": "Green"}, {"id": 3, "value": "Blue"})
+SELECT_OPTIONS = ({"id": 1, "value": "Red"}, {"id": 2, "value": "Green"}, {"id": 3, "value": "Blue"})
 
 
 def money(pence: int) -> str:
@@ -173,14 +173,14 @@ def custom_fields(resource: str, rid: int) -> Record:
         if rid % 2:
             fields["PCF_GIFTWRAP"] = rid % 4 == 1
         if rid % 3 != 1:
-            fields["PCF_COLOUR"] = _SELECT_COLOURS[rid % 3]
+            fields["PCF_COLOUR"] = SELECT_OPTIONS[rid % 3]
         return fields
     if resource == "product":
         fields = {"PCF_SERIALIS": rid % 2 == 0}
         if rid % 3:
             fields["PCF_MATERIAL"] = ("Steel", "Oak", "Cotton")[rid % 3]
         if rid % 4:
-            fields["PCF_SIZE"] = _SELECT_COLOURS[rid % 3]
+            fields["PCF_SIZE"] = SELECT_OPTIONS[rid % 3]
         return fields
     # guess: contacts' custom fields are not recorded at all
     return {"PCF_LOYALTY": f"L{rid % 7}", "PCF_VIP": rid % 5 == 0}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import random
 import secrets
 import threading
@@ -15,6 +14,7 @@ from typing import Any
 from .account_data import AccountData
 from .data import Account, generate, generation, make_accounts, parse_ms
 from .faults import DEFAULT_STALL, Fault, FaultBook, fault_reply
+from .knobs import AccountKnobs
 from .oauth import OAuthProvider
 from .reply import Reply, dumps
 from .routes import pool_of, route
@@ -38,8 +38,11 @@ class RequestLogEntry:
     grant_type: str | None = None  # token requests only: the one form field safe to keep
 
 
-class Emulator:
-    """Fake Brightpearl: one HTTP server per datacentre sharing one account set."""
+class Emulator(AccountKnobs):
+    """Fake Brightpearl: one HTTP server per datacentre sharing one account set.
+
+    Per-account data knobs (account_data, touch, ship_goods_out_notes, ...) are in knobs.py.
+    """
 
     def __init__(
         self,
@@ -64,6 +67,12 @@ class Emulator:
         never_updated_fraction: float = 0.2,
         account_apis: bool = True,
         contact_search_hides_updated: bool = False,
+        goods_out_notes_per_account: int = 8,
+        goods_movements_per_account: int = 20,
+        goods_in_notes_per_account: int = 4,
+        journals_per_account: int = 6,
+        payments_per_account: int = 5,
+        order_notes_per_account: int = 6,
     ) -> None:
         """Configure; nothing listens until start().
 
@@ -72,7 +81,9 @@ class Emulator:
         refuses every /public-api/ call with the recorded 401 "Invalid instance token: ..." (a
         developer whose app has no data access). ``contact_search_hides_updated=True`` restores an
         old third-party claim (# guess): contact-search rows show updatedOn null, though the 2025
-        recording shows it set; filters and sorting still use the true value.
+        recording shows it set; filters and sorting still use the true value. The ``*_per_account``
+        sizes of the other resources: ``journals`` besides the one each payment posts,
+        ``payments`` each for customer and supplier payments.
         """
         if master not in datacentres:
             raise ValueError(f"master {master!r} is not one of {list(datacentres)}")
@@ -106,7 +117,14 @@ class Emulator:
             "products": products_per_account,
             "contacts": contacts_per_account,
             "warehouses": warehouses_per_account,
+            "goods_out_notes": goods_out_notes_per_account,
+            "goods_movements": goods_movements_per_account,
+            "goods_in_notes": goods_in_notes_per_account,
+            "journals": journals_per_account,
+            "payments": payments_per_account,
+            "order_notes": order_notes_per_account,
         }
+        self._account_sizes: dict[str, dict[str, int]] = {}  # set_account_sizes: per-account overrides
         self.data_options: dict[str, Any] = {
             "never_updated_fraction": never_updated_fraction,
             "contact_search_hides_updated": contact_search_hides_updated,
@@ -231,38 +249,6 @@ class Emulator:
         with self._cache_lock:
             self._refresh()
             return self._index.get(code)
-
-    # -- account data (the /public-api endpoints) --------------------------------------------
-    def account_data(self, accountCode: str) -> AccountData:
-        """Return the account's business data, generated on first use (so big fleets start fast)."""
-        with self._data_lock:
-            data = self._account_data.get(accountCode)
-            if data is None:
-                account = self.find_account(accountCode)
-                if account is None:
-                    raise KeyError(accountCode)
-                # Generation allocates ~20 containers per order; the cyclic GC's full passes over
-                # a growing heap would double the time for 50,000 orders, and nothing here is a cycle.
-                collecting = gc.isenabled()
-                gc.disable()
-                try:
-                    data = AccountData(account, self.seed, **self.data_sizes, **self.data_options)
-                finally:
-                    if collecting:
-                        gc.enable()
-                self._account_data[accountCode] = data
-            return data
-
-    def touch(self, accountCode: str, resource: str, ids: list[int]) -> None:
-        """Set those records' updatedOn to now, after every existing value ("order"/"product"/"contact").
-
-        A never-updated record gains its updatedOn member here.
-        """
-        self.account_data(accountCode).touch(resource, list(ids))
-
-    def add_records(self, accountCode: str, resource: str, k: int) -> list[int]:
-        """Create ``k`` new records created now and never updated (no updatedOn, like a fresh order)."""
-        return self.account_data(accountCode).add_records(resource, k)
 
     def set_private_token(self, accountCode: str, token: str, kind: str = "account") -> None:
         """Accept a private (legacy) app token for the account: sent as-is, not signed."""

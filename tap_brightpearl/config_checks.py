@@ -1,0 +1,103 @@
+"""The checks JSON Schema cannot make on settings; each message names its setting and never shows a secret."""
+
+from __future__ import annotations
+
+import math
+import os
+import typing as t
+from urllib.parse import urlsplit
+
+from tap_brightpearl.settings import DEFAULTS, EARLIEST_START, REFERENCE_SETTINGS, SECRET_SETTINGS, parse_start
+
+
+def _has_control(value: str) -> bool:
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+
+
+def _secret_problem(name: str, value: object) -> str | None:
+    """What is wrong with a credential, without ever showing it."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return f"{name}: must be text (value not shown)"
+    if _has_control(value):
+        return f"{name}: contains a control character such as a newline or tab (value not shown); paste it again"
+    if not value.isascii() or not value.isprintable():
+        return f"{name}: contains characters a Brightpearl credential cannot have (value not shown)"
+    if len(value.strip()) < 4:
+        return f"{name}: too short to be a Brightpearl credential (value not shown)"
+    if value != value.strip():
+        return f"{name}: has leading or trailing spaces (value not shown)"
+    return None
+
+
+def _reference_problem(name: str, value: object) -> str | None:
+    """References become URL path segments and header values: plain printable ASCII only."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        return f"{name}: must be non-empty text"
+    if _has_control(value) or not value.isascii() or not value.isprintable() or " " in value:
+        return f"{name}: must be plain ASCII without spaces or control characters, like 'yourdevref'"
+    if value in (".", "..") or "/" in value:
+        return f"{name}: {value!r} cannot be one segment of a URL path"
+    return None
+
+
+def _number_problem(name: str, value: object) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name}: must be a finite number"
+    return None
+
+
+def _proxy_problem(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or _has_control(value):
+        return "https_proxy: must be a URL like http://proxy.example.com:3128 (value not shown)"
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        return "https_proxy: is not a valid URL (value not shown)"
+    if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+        return "https_proxy: must be a URL like http://proxy.example.com:3128 (value not shown)"
+    return None
+
+
+def problems(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Checks beyond JSON Schema; each message names its setting and never shows a secret."""
+    found: list[str] = []
+    for name in SECRET_SETTINGS:
+        found.append(_secret_problem(name, config.get(name)) or "")
+    for name in REFERENCE_SETTINGS:
+        found.append(_reference_problem(name, config.get(name)) or "")
+    for name in (
+        "request_timeout",
+        "retry_backoff_seconds",
+        "max_throttle_wait_seconds",
+        "progress_interval_seconds",
+        "deletes_every_days",
+        "deletes_max_share",
+    ):
+        found.append(_number_problem(name, config.get(name)) or "")
+    found.append(_proxy_problem(config.get("https_proxy")) or "")
+    codes = config.get("account_codes")
+    if isinstance(codes, list):
+        bad = [c for c in codes if _reference_problem("account_codes", c)]
+        if bad:
+            found.append("account_codes: every entry must be an account code like 'acme1'")
+    start = config.get("start_date")
+    if isinstance(start, str):
+        parsed = parse_start(start)
+        if parsed is None:
+            found.append("start_date: not a date-time; use RFC 3339 such as 2024-01-31T00:00:00Z")
+        elif parsed < EARLIEST_START:
+            found.append("start_date: must be on or after 1900-01-01T00:00:00Z (Brightpearl holds nothing older)")
+    count, index = config.get("shard_count", DEFAULTS["shard_count"]), config.get("shard_index", 0)
+    if isinstance(count, int) and isinstance(index, int) and index >= count:
+        found.append(f"shard_index: {index} must be below shard_count ({count}); shards are numbered from 0")
+    bundle = config.get("ca_bundle")
+    if isinstance(bundle, str) and not os.path.isfile(bundle):
+        found.append("ca_bundle: no such file; give the path of a PEM file of certificate authorities")
+    return [f for f in found if f]

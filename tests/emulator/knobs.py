@@ -1,0 +1,104 @@
+"""The Emulator's per-account data knobs: lazily built data, sizes, and ways to change it.
+
+Kept apart from emulator.py (servers, accounts, throttle, faults) so both stay short; Emulator
+inherits these methods. Every knob fails loudly on an unknown account, resource or id.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from .account_data import AccountData, no_gc
+
+if TYPE_CHECKING:
+    from .data import Account
+
+
+class AccountKnobs:
+    """Mixed into Emulator: it sets the attributes declared here in its __init__."""
+
+    seed: int
+    data_sizes: dict[str, int]
+    data_options: dict[str, Any]
+    _account_data: dict[str, AccountData]
+    _account_sizes: dict[str, dict[str, int]]
+    _data_lock: threading.Lock
+
+    def find_account(self, code: str) -> Account | None:  # provided by Emulator
+        raise NotImplementedError
+
+    def account_data(self, accountCode: str) -> AccountData:
+        """Return the account's business data, generated on first use (so big fleets start fast)."""
+        with self._data_lock:
+            data = self._account_data.get(accountCode)
+            if data is None:
+                account = self.find_account(accountCode)
+                if account is None:
+                    raise KeyError(accountCode)
+                sizes = {**self.data_sizes, **self._account_sizes.get(accountCode, {})}
+                with no_gc():
+                    data = AccountData(account, self.seed, **sizes, **self.data_options)
+                self._account_data[accountCode] = data
+            return data
+
+    def set_account_sizes(self, accountCode: str, **sizes: int) -> None:
+        """Give one account other sizes than the Emulator's defaults (a big account for benchmarks).
+
+        Names as in ``data_sizes``: orders, products, contacts, warehouses, goods_out_notes,
+        goods_movements, goods_in_notes, journals, payments, order_notes. Only before the
+        account's data is first generated: sizes shape generation, they do not resize data.
+        """
+        unknown = sorted(set(sizes) - set(self.data_sizes))
+        if unknown:
+            raise ValueError(f"unknown sizes {unknown}; expected some of {sorted(self.data_sizes)}")
+        if self.find_account(accountCode) is None:
+            raise KeyError(accountCode)
+        with self._data_lock:
+            if accountCode in self._account_data:
+                raise RuntimeError(f"{accountCode}'s data is already generated")
+            self._account_sizes.setdefault(accountCode, {}).update(sizes)
+
+    def touch(self, accountCode: str, resource: str, ids: list[int]) -> None:
+        """Set those records' updatedOn to now, after every existing value.
+
+        "order", "product", "contact", and any other resource whose search has updatedOn
+        ("goods-movement", "brand", "category", "season", "collection", "product-type", "option",
+        "option-value", "location"). A never-updated record gains its updatedOn member here.
+        """
+        self.account_data(accountCode).touch(resource, list(ids))
+
+    def add_records(self, accountCode: str, resource: str, k: int) -> list[int]:
+        """Create ``k`` new records created now and never updated (no updatedOn, like a fresh order).
+
+        "order", "product", "contact", or "goods-movement" (same as add_goods_movements).
+        """
+        return self.account_data(accountCode).add_records(resource, k)
+
+    def ship_goods_out_notes(self, accountCode: str, ids: list[int]) -> None:
+        """Ship those goods-out notes now: status flags and *On/*ById set, shippedOn in the search,
+        SHW (plus any missing PRI/PIC/PAC) events, lastEventVersion bumped, and one GO goods
+        movement per note row. Notes already shipped are left as they are.
+
+        This is how a goods-out note changes: it has no updatedOn anywhere.
+        """
+        self.account_data(accountCode).group("inventory").ship(list(ids))
+
+    def add_goods_movements(self, accountCode: str, k: int) -> list[int]:
+        """Record ``k`` stock corrections (SC) now: new goods movements, createdOn = updatedOn = now."""
+        return self.account_data(accountCode).group("inventory").add_movements(k)
+
+    def add_bad_product_ids(self, accountCode: str, ids: list[int]) -> None:
+        """Make those ids appear in product-search but fail product-availability and product-price
+        (400 CMNC-400 for the whole id set), so the tap must isolate them. New ids become products."""
+        self.account_data(accountCode).add_bad_product_ids(list(ids))
+
+    def delete_records(self, accountCode: str, resource: str, ids: list[int]) -> None:
+        """Delete records ("order", "product", "contact", "goods-out-note", or any other searched
+        resource): they vanish from searches and detail GETs, and their ids are never reused."""
+        self.account_data(accountCode).delete(resource, list(ids))
+
+    def break_search(self, accountCode: str, resource: str, kind: str | None = "empty") -> None:
+        """Break one resource's search: "empty" answers 200 with no rows and resultsAvailable 0
+        (a broken answer must delete nothing in the tap). ``kind=None`` mends it."""
+        self.account_data(accountCode).break_search(resource, kind)
