@@ -12,7 +12,7 @@ CACHE="${BP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tap-brightpearl}"
 SUITES=(tests/test_signing.py tests/test_installs_parsing.py tests/test_fuzz_parsing.py
         tests/test_installed_accounts.py tests/test_account_timezones.py tests/test_account_data.py
         tests/test_incremental.py tests/test_defaults.py tests/test_architecture.py tests/test_oauth.py
-        tests/contract)
+        tests/test_account_resources.py tests/test_custom_streams.py tests/contract)
 
 find_python() {  # $1 = 3.10: a working interpreter of that version, or nothing
   local candidate

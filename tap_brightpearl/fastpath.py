@@ -58,10 +58,12 @@ class _Lines:
         self.buffer = bytearray()
         self.pending: list[dict] = []
 
-    def add(self, parts: tuple[bytes, ...], record: dict) -> None:
+    def add(self, head: bytes, record: dict, tail: bytes) -> None:
+        """Queue one line: the record is encoded straight into the buffer (no copy of a large line)."""
         buffer = self.buffer
-        for part in parts:  # appended piece by piece: no copy of a large record's line
-            buffer += part
+        buffer += head
+        encoder.encode_into(record, buffer, -1)
+        buffer += tail
         self.pending.append(record)
 
     def hand_over(self) -> None:
@@ -98,11 +100,11 @@ def emit(
             state_context = sdk_private.state_partition_context(stream, context)
             sdk_private.write_starting_replication_value(stream, context)
             lines = _Lines(stream, t.cast("ChunkedMsgSpecWriter", writer), context, counter)
-            stamp = b""
+            tail = b""
             for count, record in enumerate(read(context), start=1):
                 if count % CLOCK_EVERY == 1:
-                    stamp = dt.datetime.now(dt.timezone.utc).isoformat().encode()
-                lines.add((prefix, encoder.encode(record), middle, stamp, suffix), record)
+                    tail = middle + dt.datetime.now(dt.timezone.utc).isoformat().encode() + suffix
+                lines.add(prefix, record, tail)
                 if count % LINES_PER_WRITE == 0:
                     lines.hand_over()
                 if count % every == 0:

@@ -25,6 +25,8 @@ LOGGER = logging.getLogger("tap_brightpearl.throttle")
 MAX_PAUSE_SECONDS = 300.0  # never trust a header asking for more than this
 _LOG_PAUSES_FROM = 1.0
 _WAKE_SECONDS = 0.5  # how often a waiting worker looks at the stop flag and its deadline
+SEND_MARGIN_SECONDS = 0.005  # for the way to Brightpearl taking a little longer than last time
+SEND_MARGIN_OF_ROUND_TRIP = 0.25
 
 
 class ThrottleBudgetExceeded(Exception):
@@ -116,9 +118,12 @@ class Pool:
                 raw = response.headers.get("brightpearl-requests-remaining")
                 if raw is not None and raw.strip().lstrip("-").isdigit():
                     if ticket >= self._base:
-                        # The server measured the period when the request arrived: between
-                        # sending and the answer, so halfway is the best guess of that moment.
-                        self._reset_at = (sent_at + now) / 2 + period
+                        # The server measured the period when this request arrived; a request sent
+                        # `period` after this one arrives about `period` after it, so the window
+                        # frees for requests sent from sent_at + period on, give or take how much
+                        # longer the way there may take this time (a share of the round trip).
+                        margin = max(SEND_MARGIN_SECONDS, (now - sent_at) * SEND_MARGIN_OF_ROUND_TRIP)
+                        self._reset_at = sent_at + period + margin
                     self._learn(max(0, int(raw) - older), ticket)
                 if is_throttle(response):
                     self._pause(max(period, 0.05), reason="HTTP 503 throttle")
