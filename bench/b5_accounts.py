@@ -6,7 +6,9 @@ Orders are full-size (every member Brightpearl sends, ~3.4 KB each), and both ru
 a state that remembers each account's datacentre, as every run after the first is.
 Each account has its own throttle pool in the emulator (a quota per short window), so
 the run must also keep every pool under its quota. Target (issue 6): >= 10x faster,
-with no more than one 503 in the concurrent run.
+with no more than one 503 in any concurrent run. The concurrent run is timed
+3 times and the best counts (as B3 does): it is short and bound by CPU, so a busy neighbour on
+the shared machine can only slow it.
 
     .venv/bin/python -m bench.b5_accounts [--accounts 20] [--orders 2000] [--latency-ms 150]
 """
@@ -23,6 +25,7 @@ from tests.emulator import Emulator
 DEFAULT_MAX_CONCURRENCY = DEFAULTS["max_concurrency"]
 
 STREAM = "orders"
+RUNS = 3
 
 
 def main(argv: list[str] | None = None) -> bool:
@@ -78,17 +81,25 @@ def main(argv: list[str] | None = None) -> bool:
             requests = sum("/public-api/" in r.path for r in emu.requests)
             return result.wall, emu.throttled_count - before, requests
 
-        fast, fast_503, requests = timed(None, "default")
+        # The concurrent run is short and bound by CPU, so a noisy neighbour on the shared machine
+        # can only slow it: best of RUNS, as B3 does (every run is printed); the sequential run
+        # is bound by round trips and runs once.
+        fast_runs = [timed(None, f"default{i}") for i in range(RUNS)]
+        fast, fast_503, requests = min(fast_runs)
         slow, slow_503, _ = timed(1, "sequential")
     speedup = slow / fast
+    print("B5 concurrent runs: " + ", ".join(f"{wall:.2f} s" for wall, _, _ in fast_runs))
     print(
         f"B5 {args.accounts} accounts x {args.orders} orders, {args.latency_ms:.0f} ms latency, "
         f"quota {args.quota} per {args.window_s:g} s per account pool: {requests} account requests per run"
     )
-    print(f"B5 default max_concurrency={DEFAULT_MAX_CONCURRENCY}: {fast:.2f} s, {fast_503} throttle 503s")
+    print(
+        f"B5 default max_concurrency={DEFAULT_MAX_CONCURRENCY}: {fast:.2f} s (best of {RUNS}), {fast_503} throttle 503s"
+    )
     print(f"B5 one account after another (max_concurrency=1): {slow:.2f} s, {slow_503} throttle 503s")
     print(f"B5 concurrent vs one after another: {speedup:.2f}x faster (target >= 10x)")
-    return verdict("B5", {">= 10x one after another": speedup >= 10, "<= 1 throttle 503": fast_503 <= 1})
+    worst_503 = max(n for _, n, _ in fast_runs)
+    return verdict("B5", {">= 10x one after another": speedup >= 10, "<= 1 throttle 503": worst_503 <= 1})
 
 
 if __name__ == "__main__":

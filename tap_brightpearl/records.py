@@ -54,11 +54,12 @@ def kind_of(value: object) -> str:
 
 def _timestamp(value: object) -> object:
     """A date-time member (raw or decoded) in UTC; anything that is not a date-time as it came."""
-    if isinstance(value, Raw):
+    if type(value) is Raw:
         text = bytes(value)
         if text[:1] != b'"' or b"\\" in text:
             return _timestamp(_DECODE.decode(text))
         value = text[1:-1].decode("utf-8", "replace")  # a plain JSON string: no escapes to undo
+        return utc_text(value) or value
     return (utc_text(value) or value) if isinstance(value, str) else value
 
 
@@ -116,6 +117,11 @@ def _first_bytes(accepted: frozenset[str] | None) -> frozenset[int] | None:
     return frozenset(firsts)
 
 
+_DIGITS = "0123456789"
+_UTC_MINUTES: dict[str, str] = {}  # "2020-03-31T15:02-06:00" -> "2020-03-31T21:02"
+_UTC_MINUTES_KEPT = 65536
+
+
 @functools.lru_cache(maxsize=256)
 def _offset(text: str) -> dt.timedelta:
     """An offset such as -06:00 as a signed duration (ValueError if it is not one)."""
@@ -126,17 +132,29 @@ def _offset(text: str) -> dt.timedelta:
     return -delta if text[0] == "-" else delta
 
 
+def _is_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def utc_text(value: str) -> str | None:
     """A Brightpearl date-time (any offset, or Z) as UTC with milliseconds and a Z; None if it is not one."""
     if len(value) == 29 and value[10] == "T" and value[19] == "." and value[23] in "+-" and value[26] == ":":
         # Brightpearl's own shape, "2020-03-31T15:02:44.000-06:00": the common case, made cheap.
-        # Offsets are whole minutes, so the milliseconds are copied as they are.
-        try:
-            local = dt.datetime.fromisoformat(value[:19])
-            utc = local - _offset(value[23:])
-        except (ValueError, OverflowError):
+        # Offsets are whole minutes, so seconds and milliseconds are copied as they are and only
+        # the minute is converted (remembered: an order's dates often share their minute).
+        if value[16] != ":" or value[17] not in "012345" or value[18] not in _DIGITS or not _is_digits(value[20:23]):
             return None
-        return f"{utc.isoformat()}{value[19:23]}Z"
+        key = value[:16] + value[23:]
+        minute = _UTC_MINUTES.get(key)
+        if minute is None:
+            try:
+                minute = (dt.datetime.fromisoformat(value[:16]) - _offset(value[23:])).isoformat()[:16]
+            except (ValueError, OverflowError):
+                return None
+            if len(_UTC_MINUTES) >= _UTC_MINUTES_KEPT:
+                _UTC_MINUTES.clear()
+            _UTC_MINUTES[key] = minute
+        return f"{minute}{value[16:23]}Z"
     parsed = parse_utc(value)
     return format_utc(parsed) if parsed is not None else None
 
@@ -184,6 +202,11 @@ class Shaper:
             )
             for name, accepted in self.types.items()
         }
+        # Members kept byte for byte when their first byte fits (no converter, any number allowed):
+        # most of a large body, so they get the shortest path through `shape`.
+        self._plain: dict[str, tuple[frozenset[int] | None, bool]] = {
+            name: (firsts, whole) for name, (firsts, convert, whole) in self._rules.items() if convert is None
+        }
         self._warned: set[str] = set()
         self._lock = threading.Lock()
 
@@ -191,8 +214,13 @@ class Shaper:
         """The record for `item` read from `account`."""
         record: dict[str, t.Any] = {"accountCode": account}
         others: dict[str, t.Any] | None = None
-        types, rules = self.types, self._rules
+        types, rules, plain = self.types, self._rules, self._plain
         for name, value in item.items():
+            if type(value) is Raw and name in plain:
+                firsts, whole = plain[name]
+                if firsts is None or memoryview(value)[0] in firsts or (whole and bytes(value).isdigit()):
+                    record[name] = value  # a type the schema allows, kept byte for byte
+                    continue
             rule = rules.get(name)
             if rule is not None and type(value) is Raw:
                 # The common case: raw JSON whose first byte shows a type the schema allows.
@@ -240,6 +268,9 @@ class Shaper:
             )
 
 
+_OPEN_BRACE = ord("{")
+
+
 def _row_order(item: tuple[str, object]) -> tuple[int, str]:
     return len(item[0]), item[0]
 
@@ -250,15 +281,18 @@ def flatten_map(rows: object, id_name: str) -> object:
     Rows still in raw JSON stay raw: the id is spliced in front of the row's own members
     (answers with raw members are compact: a pretty-printed one is decoded whole).
     """
-    if isinstance(rows, Raw):
-        if kind_of(rows) != "object":
+    if type(rows) is Raw:
+        if not len(rows) or memoryview(rows)[0] != _OPEN_BRACE:
             return rows
         rows = _ROWS.decode(rows)
     if not isinstance(rows, dict):
         return rows
     out: list[t.Any] = []
     head = b'{"' + id_name.encode() + b'":'
-    for key, row in sorted(((str(k), v) for k, v in rows.items()), key=_row_order):
+    pairs = [(str(k), v) for k, v in rows.items()]
+    if len(pairs) > 1:
+        pairs.sort(key=_row_order)
+    for key, row in pairs:
         numeric = key.isdigit()
         row_id: int | str = int(key) if numeric else key
         if type(row) is Raw:

@@ -260,3 +260,24 @@ def test_read_envelope_returns_a_payload_or_raises_a_project_error(response):
     assert isinstance(body, dict) and "response" in body
     assert not [e for e in body.get("errors") or [] if isinstance(e, dict)] or not isinstance(body["errors"], list)
     assert payload == body["response"]
+
+
+@FUZZ
+@given(
+    st.datetimes(min_value=dt.datetime(1000, 1, 2), max_value=dt.datetime(9999, 12, 30)),
+    st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59),
+    st.integers(min_value=0, max_value=999),
+)
+def test_a_brightpearl_date_time_is_written_as_the_same_instant_in_utc(local, offset_minutes, millis):
+    """Brightpearl's "2020-03-31T15:02:44.000-06:00" shape: the instant never changes, whatever the offset
+    and whatever was converted before (the minute is remembered, the seconds are not)."""
+    from tap_brightpearl.records import utc_text
+
+    local = local.replace(microsecond=millis * 1000)
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    sign = "-" if offset_minutes < 0 else "+"
+    text = f"{local.isoformat(timespec='milliseconds')}{sign}{hours:02d}:{minutes:02d}"
+    instant = local.replace(tzinfo=dt.timezone(dt.timedelta(minutes=offset_minutes)))
+    assert utc_text(text) == instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    bad_second = text[:17] + "61" + text[19:]  # a minute seen before does not vouch for its seconds
+    assert utc_text(bad_second) is None
