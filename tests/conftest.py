@@ -22,6 +22,18 @@ DEV_TOKEN = "tok-Zq8RkP2vW9xLm4Tn7Hj3Bc6Df1Gs5Ya0"
 DEV_SECRET = "sec-Uu4Ee8Ii2Oo6Aa1Yy5Ww9Qq3Rr7Tt0Pp"
 SIGNED = sign(DEV_TOKEN, DEV_SECRET)
 SECRETS = (DEV_TOKEN, DEV_SECRET, SIGNED)
+# The contract's settings that hold a secret (https_proxy may carry a proxy password): secret in
+# --about, sensitive in meltano.yml and the Meltano Hub file, masked in every log line.
+SECRET_SETTINGS = (
+    "developer_token",
+    "developer_secret",
+    "account_token",
+    "staff_token",
+    "client_secret",
+    "refresh_token",
+    "token_encryption_key",
+    "https_proxy",
+)
 DEVELOPER_STREAMS = ("installed_accounts", "account_timezones")
 ACCOUNT_STREAMS = ("orders", "products", "contacts", "warehouses", "account_configuration")
 EVERY_STREAM = (*DEVELOPER_STREAMS, *ACCOUNT_STREAMS)

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import DEV_SECRET, DEV_TOKEN, TAP
+from tests.conftest import DEV_SECRET, DEV_TOKEN, SECRET_SETTINGS, TAP
 
 CONTRACT = {
     "developer_reference",
@@ -29,16 +29,7 @@ def test_about_lists_every_contract_setting_with_secrets_flagged():
     )
     settings = about["settings"]["properties"]
     assert set(settings) >= CONTRACT
-    secrets = {
-        "developer_token",
-        "developer_secret",
-        "account_token",
-        "staff_token",
-        "client_secret",
-        "refresh_token",
-        "token_encryption_key",
-        "https_proxy",  # may hold a proxy password
-    }
+    secrets = set(SECRET_SETTINGS)
     assert {k for k, v in settings.items() if v.get("secret")} == secrets
     for name in secrets:
         assert "pattern" not in settings[name] and "enum" not in settings[name]

@@ -7,19 +7,10 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import DEV_SECRET, DEV_TOKEN, SIGNED
+from tests.conftest import DEV_SECRET, DEV_TOKEN, SECRET_SETTINGS, SIGNED
 from tests.hostile import forms
 
 MELTANO_YML = Path(__file__).resolve().parents[2] / "meltano.yml"
-SECRET_SETTINGS = (
-    "developer_token",
-    "developer_secret",
-    "account_token",
-    "staff_token",
-    "client_secret",
-    "refresh_token",
-    "https_proxy",  # may carry a proxy password: http://user:password@host:port
-)
 
 
 def test_every_secret_setting_of_the_extractor_is_sensitive():

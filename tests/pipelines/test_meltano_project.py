@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tap_brightpearl.tap import TapBrightpearl
-from tests.conftest import TAP
+from tests.conftest import SECRET_SETTINGS, TAP
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,16 +74,7 @@ def test_plugin_definitions_match_about_names_kinds_defaults_and_secrets(where: 
 
 def test_every_setting_that_can_hold_a_password_is_sensitive() -> None:
     declared = {s["name"]: s for s in plugin("extractors", "tap-brightpearl")["settings"]}
-    for name in (
-        "developer_token",
-        "developer_secret",
-        "account_token",
-        "staff_token",
-        "client_secret",
-        "refresh_token",
-        "token_encryption_key",
-        "https_proxy",
-    ):
+    for name in SECRET_SETTINGS:
         assert declared[name].get("sensitive") is True, name
 
 
