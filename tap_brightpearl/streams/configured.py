@@ -25,6 +25,17 @@ if t.TYPE_CHECKING:
 
 NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 PATH = re.compile(r"[a-z][a-z0-9-]*(/[A-Za-z0-9*_.-]+)+")
+
+
+def _is_plain_path(path: object) -> bool:
+    """A relative API path of plain segments.
+
+    No `.` or `..`: HTTP libraries collapse them, moving the account's credentials onto a path the
+    entry does not name.
+    """
+    return isinstance(path, str) and bool(PATH.fullmatch(path)) and not {".", ".."} & set(path.split("/"))
+
+
 COLUMN_TYPES = {  # a search column's reportDataType -> its JSON schema
     "INTEGER": {"type": ["integer", "null"]},
     "IDSET": {"type": ["integer", "null"]},
@@ -58,7 +69,7 @@ def problems(entries: object, builtin: t.Collection[str]) -> list[str]:
         if bool(search) == bool(get):
             found.append(f"{where}: give exactly one of search (a *-search path) or get (a list path)")
         for path in (search, get, entry.get("detail")):
-            if path is not None and (not isinstance(path, str) or not PATH.fullmatch(path)):
+            if path is not None and not _is_plain_path(path):
                 found.append(f"{where}: {path!r} is not a path like warehouse-service/goods-movement-search")
         if (entry.get("detail") or entry.get("replication_column")) and not search:
             found.append(f"{where}: detail and replication_column need a search")
