@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import typing as t
@@ -101,3 +102,43 @@ def problems(config: t.Mapping[str, t.Any]) -> list[str]:
     if isinstance(bundle, str) and not os.path.isfile(bundle):
         found.append("ca_bundle: no such file; give the path of a PEM file of certificate authorities")
     return [f for f in found if f]
+
+
+def _kinds(schema: t.Mapping[str, t.Any]) -> set[str]:
+    kinds = schema.get("type")
+    if kinds is None:
+        kinds = [kind for option in schema.get("anyOf", []) for kind in _kinds(option)]
+    return {kinds} if isinstance(kinds, str) else set(kinds)
+
+
+def env_problems(schema: t.Mapping[str, t.Any], prefix: str, environ: t.Mapping[str, str]) -> list[str]:
+    """Settings given as environment variables that the SDK could not convert (it would crash).
+
+    Integers, objects and non-string arrays are converted by the SDK with int() and json.loads;
+    a value that does not convert is named here, with its setting, and never shown.
+    """
+    found: list[str] = []
+    for name, declared in (schema.get("properties") or {}).items():
+        variable = prefix + name.upper().replace("-", "_")
+        if variable not in environ:
+            continue
+        value, kinds = environ[variable], _kinds(declared)
+        if "string" in kinds:
+            continue
+        if "integer" in kinds:
+            try:
+                int(value)
+            except ValueError:
+                found.append(f"{variable}: {name} must be a whole number (value not shown)")
+            continue
+        wanted = "object" if "object" in kinds else "array" if "array" in kinds else None
+        items = _kinds(declared.get("items") or {})
+        if wanted is None or (wanted == "array" and items == {"string"}):
+            continue  # booleans read any text; arrays of strings also accept a,b,c
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict if wanted == "object" else list):
+            found.append(f"{variable}: {name} must be a JSON {wanted} (value not shown)")
+    return found

@@ -19,7 +19,7 @@ from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
 from tap_brightpearl import about_streams, logs, setup_check
-from tap_brightpearl.config_checks import problems
+from tap_brightpearl.config_checks import env_problems, problems
 from tap_brightpearl.datacenters import DatacentreConfigError
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError
 from tap_brightpearl.redact import redact, register_secrets
@@ -193,7 +193,12 @@ class TapBrightpearl(Tap):
         """Read config files strictly: a bad file is one ERROR line, not a traceback."""
         with cls._one_line_failures():
             for path in value:
-                if path == "ENV":
+                if path == "ENV":  # the SDK converts these with int() and json.loads: check first
+                    schema = cls.config_jsonschema
+                    cls.append_builtin_config(schema)
+                    found = env_problems(schema, f"{cls.name.upper().replace('-', '_')}_", os.environ)
+                    if found:
+                        raise ConfigValidationError("Config validation failed", errors=found)
                     continue
                 try:
                     with open(path, encoding="utf-8") as handle:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.conftest import TAP, run_tap
+from tests.conftest import DEV_SECRET, SECRETS, TAP, run_tap
 
 
 def test_a_closed_output_pipe_ends_quietly(emulator, tmp_path):
@@ -71,3 +71,32 @@ def test_about_lists_every_stream_with_its_key_and_replication(emulator, tmp_pat
         assert row["replication"] == (f"INCREMENTAL on {key}" if key else "FULL_TABLE"), entry["tap_stream_id"]
     text = subprocess.run([TAP, "--about"], capture_output=True, text=True, check=True).stdout
     assert all(f"  - {name}: key " in text for name in listed), "the text format lists them too"
+
+
+def test_a_setting_from_the_environment_that_does_not_convert_is_one_line(emulator):
+    """`--config ENV`: the SDK converts integers and JSON with int() and json.loads; a value that does not
+    convert names its variable and setting in one line, never a traceback, never the value."""
+    import os
+
+    base = {f"TAP_BRIGHTPEARL_{k.upper()}": v for k, v in emulator.tap_config().items() if isinstance(v, str)}
+    for variable, value, says in (
+        ("TAP_BRIGHTPEARL_MAX_CONCURRENCY", "abc", "max_concurrency must be a whole number"),
+        ("TAP_BRIGHTPEARL_DATACENTER_URLS", "notjson", "datacenter_urls must be a JSON object"),
+        ("TAP_BRIGHTPEARL_CUSTOM_STREAMS", DEV_SECRET, "custom_streams must be a JSON array"),
+    ):
+        env = {**os.environ, **base, variable: value, "TAP_BRIGHTPEARL_LOGLEVEL": "DEBUG"}
+        proc = subprocess.run(
+            [TAP, "--config", "ENV"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=env,
+        )
+        assert proc.returncode == 1
+        assert "Traceback" not in proc.stderr
+        errors = [line for line in proc.stderr.splitlines() if "ERROR" in line]
+        assert len(errors) == 1 and variable in errors[0] and says in errors[0], proc.stderr
+        assert not proc.stdout
+        for secret in SECRETS:
+            assert secret not in proc.stderr
