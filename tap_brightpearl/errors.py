@@ -48,6 +48,13 @@ def is_throttle(response: requests.Response) -> bool:
         return False
 
 
+# What to do when developer-tools does not know the developer or the app (its paths name both).
+APP_NOT_FOUND_HINT = (
+    "Check developer_reference and app_reference (they name your developer account and app in Brightpearl), "
+    "and data_center (the datacentre your app is registered in)"
+)
+
+
 class BrightpearlError(Exception):
     """Something Brightpearl answered that is not data; carries what a person needs to act."""
 

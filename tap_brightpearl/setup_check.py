@@ -16,7 +16,7 @@ import typing as t
 
 import requests
 
-from tap_brightpearl.errors import AuthenticationError, BrightpearlError
+from tap_brightpearl.errors import APP_NOT_FOUND_HINT, AuthenticationError, BrightpearlError, NotFoundError
 from tap_brightpearl.transport import describe_transport_failure
 
 if t.TYPE_CHECKING:
@@ -66,6 +66,8 @@ def _public(runtime: Runtime) -> str:
             runtime.get(url, auth=auth)
         except AuthenticationError as exc:
             raise SetupCheckError(f"{DEVELOPER_HINT}: {exc}") from None
+        except NotFoundError as exc:
+            raise SetupCheckError(f"{APP_NOT_FOUND_HINT}: {exc}") from None
         except BrightpearlError as exc:
             raise SetupCheckError(
                 f"datacentre {code} at {runtime.datacentres.url(code)} did not answer like Brightpearl: {exc}. "

@@ -66,6 +66,22 @@ def test_wrong_developer_reference_is_refused_too(tap: Any, emulator: Emulator) 
     run.assert_no_secrets()
 
 
+def test_an_app_reference_brightpearl_does_not_know_is_named(tap: Any, emulator: Emulator) -> None:
+    """Developer-tools answers 404 "Developer or app not found": the check and the run name app_reference."""
+    config = emulator.tap_config(app_reference=f"{emulator.tap_config()['developer_reference']}_other")
+    run, _ = check(tap, config)
+    assert run.returncode == 1
+    [verdict] = error_lines(run)
+    assert "app_reference" in verdict and "datacenter_urls" not in verdict, verdict
+    sync = tap(config)
+    assert sync.returncode == 1
+    final = [line for line in sync.stderr.splitlines() if "ERROR" in line][-1]
+    assert "app_reference" in final and "resumes from its state" not in final, final
+    assert "Traceback" not in run.stderr + sync.stderr
+    run.assert_no_secrets()
+    sync.assert_no_secrets()
+
+
 def test_unreachable_master_datacentre_fails_fast_naming_datacenter_urls(tap: Any, emulator: Emulator) -> None:
     config = emulator.tap_config()
     dead = closed_port_url()

@@ -11,7 +11,7 @@ from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
 from tap_brightpearl.client import BrightpearlStream
-from tap_brightpearl.errors import AuthenticationError, NotFoundError
+from tap_brightpearl.errors import APP_NOT_FOUND_HINT, AuthenticationError, NotFoundError
 from tap_brightpearl.fanout import ordered_map
 from tap_brightpearl.installs import sortable_utc
 from tap_brightpearl.schema_files import SCHEMAS
@@ -38,6 +38,8 @@ class DeveloperToolsStream(BrightpearlStream):
         """A refused developer token names the settings to check."""
         if isinstance(exc, AuthenticationError):
             return "Check developer_reference, developer_token and developer_secret."
+        if isinstance(exc, NotFoundError):  # the developer-tools paths are built from the two references
+            return f"{APP_NOT_FOUND_HINT}."
         return super().hint_for(exc)
 
 
