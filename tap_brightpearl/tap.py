@@ -63,6 +63,23 @@ def _strict_json(text: str, what: str) -> t.Any:
     return parsed
 
 
+def _where_in_config(config: t.Mapping[str, t.Any], path: list[t.Any]) -> str:
+    """Where a schema error is: `custom_streams[1] ('stock_corrections').detail_cap`, `max_concurrency`."""
+    if not path:
+        return "config"
+    where, value = str(path[0]), config.get(str(path[0]))
+    for step in path[1:]:
+        where += f"[{step}]" if isinstance(step, int) else f".{step}"
+        value = value[step] if isinstance(value, (list, dict)) and _has(value, step) else None
+        if isinstance(step, int) and isinstance(value, dict) and isinstance(value.get("name"), str):
+            where += f" ({value['name']!r})"
+    return where
+
+
+def _has(container: list | dict, step: t.Any) -> bool:
+    return step in container if isinstance(container, dict) else isinstance(step, int) and 0 <= step < len(container)
+
+
 class RunFailedError(BrightpearlError):
     """One or more selected streams failed; the message names them and what to do."""
 
@@ -99,7 +116,7 @@ class TapBrightpearl(Tap):
             if setting in (*SECRET_SETTINGS, "https_proxy"):
                 errors.append(f"{setting}: invalid value ({error.validator} check failed; value not shown)")
             else:
-                errors.append(redact(f"{setting or 'config'}: {error.message}"))
+                errors.append(redact(f"{_where_in_config(self._config, list(error.path))}: {error.message}"))
         errors += problems(self._config)
         errors += mode_class(self._config).problems(self._config)
         builtin = {kind.name for kind in (*DEVELOPER_TOOLS_STREAMS, *ACCOUNT_STREAMS)}

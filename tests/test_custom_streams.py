@@ -102,6 +102,8 @@ def test_the_configured_streams_are_in_the_catalog(emu):
         ({**STOCK_CORRECTIONS, "search": "warehouse-service/../../evil"}, "is not a path like"),
         ({**STOCK_CORRECTIONS, "search": "warehouse-service/./goods-movement-search"}, "is not a path like"),
         ({**STOCK_CORRECTIONS, "search": "warehouse-service/x?y=1"}, "is not a path like"),
+        ({**STOCK_CORRECTIONS, "detail_cap": 0}, ".detail_cap: 0 is less than the minimum of 1"),
+        ({**STOCK_CORRECTIONS, "colour": "blue"}, "('colour' was unexpected)"),
         ({"name": "both", "search": "a-service/x-search", "get": "a-service/x", "id_column": "id"}, "exactly one of"),
         ({"name": "no_id", "search": "a-service/x-search"}, "id_column is needed"),
         ({"name": "Bad Name", "get": "a-service/x", "key": ["id"]}, "name must be lower-case"),
