@@ -77,5 +77,6 @@ mkdir -p "$ROOT/demo-output"
 rm -f "$ROOT/demo-output/"*.csv
 cp "$WORK/output/"*.csv "$ROOT/demo-output/"
 echo
-echo "CSV files kept in demo-output/ (one per stream). Next: load PostgreSQL with"
-echo "  ./scripts/meltano run tap-brightpearl target-postgres   (see README, \"With Meltano\")"
+echo "CSV files kept in demo-output/ (one per stream). Next, in README.md:"
+echo "  \"Try it against the emulator\": run the tap yourself, every stream, with its own emulator"
+echo "  \"With Meltano\": your own Brightpearl into PostgreSQL (needs your credentials and TARGET_POSTGRES_SQLALCHEMY_URL)"

@@ -23,5 +23,9 @@ def test_the_demo_prints_the_accounts_and_leaves_one_csv_per_stream_and_no_melta
     assert "Also loaded: account_configuration" in proc.stdout
     loaded = {p.name for p in (REPO / "demo-output").glob("*.csv")}
     assert {"installed_accounts.csv", "account_timezones.csv", "orders.csv"} <= loaded
-    assert "./scripts/meltano run tap-brightpearl target-postgres" in proc.stdout, "the next step works as printed"
+    # The next steps point at README sections that exist (the demo's emulator is gone by then, so a
+    # bare `meltano run ... target-postgres` would fail: it has no credentials and no database URL).
+    readme = (REPO / "README.md").read_text()
+    for section in ("Try it against the emulator", "With Meltano"):
+        assert f'"{section}"' in proc.stdout and f"## {section}" in readme, section
     assert not database.exists(), "the demo uses a throwaway database, not one in the checkout"
