@@ -199,6 +199,27 @@ def test_private_app_mode_reads_one_account_without_developer_tools(small, tap, 
     run.assert_no_secrets("private-tok-1234567890")
 
 
+def test_a_private_app_with_a_wrong_token_is_told_which_setting(small, tap):
+    """Every stream fails alike; the run's last line names account_token, not the app's data access."""
+    code = _enabled(small)[0]
+    small.set_private_token(code, "private-tok-1234567890")
+    owner = next(a for a in small.accounts if a.accountCode == code)
+    config = {
+        "app_reference": small.app_reference,
+        "account_code": code,
+        "account_token": "private-tok-not-the-right-one",
+        "datacenter_urls": small.base_urls,
+        "account_data_centers": {code: owner.datacentre},
+    }
+    run = tap(config, streams=("orders", "products"))
+    assert run.returncode == 1
+    final = [line for line in run.stderr.splitlines() if "ERROR" in line][-1]
+    assert "2 stream(s) failed" in final and "account_token" in final, final
+    assert "may read these accounts' data" not in final, final
+    assert "Traceback" not in run.stderr
+    run.assert_no_secrets("private-tok-1234567890", "private-tok-not-the-right-one")
+
+
 def test_per_account_pools_stay_under_their_quota(tap):
     with Emulator(
         n_accounts=4,

@@ -38,11 +38,18 @@ if t.TYPE_CHECKING:
 Batch = list[dict[str, t.Any]]
 NAMED_FAILURES = 3  # failed accounts logged one by one per stream; the rest are counted at the end
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.timezone.utc)
-ACCESS_HINT = (
-    "Check that the app may read these accounts' data in Brightpearl, or stop selecting the stream "
-    "(Meltano: `meltano select tap-brightpearl --rm <stream> '*'`; plain CLI: set selected false for it "
-    "in the catalog)."
-)
+
+
+def access_hint(plugin: str) -> str:
+    """What to do about refused account data (`plugin`: the Meltano extractor the README names)."""
+    return (
+        "Check that the app may read these accounts' data in Brightpearl, or stop selecting the stream "
+        f"(Meltano: `meltano select {plugin} --rm <stream> '*'`; plain CLI: set selected false for it "
+        "in the catalog)."
+    )
+
+
+ACCESS_HINT = access_hint("tap-brightpearl")
 
 
 class _PerAccountBookmarks(logging.Filter):
@@ -63,10 +70,11 @@ logging.getLogger("singer_sdk").addFilter(_PerAccountBookmarks())
 class AllAccountsFailed(BrightpearlError):
     """Every account of an account stream failed: the stream fails."""
 
-    def __init__(self, message: str, *, reason: str) -> None:
-        """`reason` is the few words the run's last line shows."""
+    def __init__(self, message: str, *, reason: str, credentials: bool = False) -> None:
+        """`reason` is the few words the run's last line shows; `credentials`: every account said 401."""
         super().__init__(message)
         self.reason = reason
+        self.credentials = credentials
 
 
 class AccountStream(BrightpearlStream):
@@ -95,12 +103,21 @@ class AccountStream(BrightpearlStream):
         self._starts: dict[str, dt.datetime | None] = {}
         self._pending: set[str] = set()
         self._refused: set[str] = set()
+        self._unauthorised: set[str] = set()
         self._finished = False
 
     @override
     def hint_for(self, exc: BaseException) -> str:
-        """Refused account data: the app's access, or deselect the stream."""
-        return ACCESS_HINT
+        """Refused account data: the app's access, or deselect the stream.
+
+        A private or OAuth app whose own credential is refused (401) is told which settings hold it.
+        """
+        mode = self.runtime.mode
+        if not mode.developer_tools and (
+            isinstance(exc, AuthenticationError) or (isinstance(exc, AllAccountsFailed) and exc.credentials)
+        ):
+            return f"{mode.credential_hint}."
+        return access_hint("tap-brightpearl" if mode.developer_tools else "tap-brightpearl-account")
 
     @property
     @override
@@ -144,6 +161,8 @@ class AccountStream(BrightpearlStream):
             report.failed_accounts[code] = reason
             if isinstance(failed, (AuthenticationError, NotFoundError)):
                 self._refused.add(code)
+            if isinstance(failed, AuthenticationError):
+                self._unauthorised.add(code)
             if len(report.failed_accounts) <= NAMED_FAILURES:
                 self.logger.warning("%s: skipping account %r: %s", self.name, code, reason)
         else:
@@ -195,6 +214,7 @@ class AccountStream(BrightpearlStream):
             raise AllAccountsFailed(
                 f"{what} ({len(failed)}); the first, {first_code!r}, said: {first_reason}",
                 reason=f"{what} ({len(failed)})",
+                credentials=self._unauthorised >= set(failed),
             )
         if failed:
             self.logger.warning(
