@@ -243,7 +243,9 @@ class AccountRouter:
                 if self.discovery_enabled:
                     LOGGER.warning(
                         "account-location discovery is unavailable (%d failures, no success); "
-                        "using data_center %s for accounts that are not pinned in account_data_centers",
+                        "using data_center %s for accounts that are not pinned in account_data_centers. "
+                        "Accounts in other datacentres will be skipped: check that data_center is the "
+                        "datacentre your app is registered in, or pin accounts in account_data_centers",
                         self._failures_in_a_row,
                         self.default,
                     )

@@ -77,7 +77,9 @@ def test_without_discovery_accounts_fall_back_to_data_center(tap):
         records = run.records("account_timezones")
         assert {r["accountCode"] for r in records} == {a.accountCode for a in on_use1}
         assert {r["dataCenter"] for r in records} == {"use1"}
-        assert "account-location discovery is unavailable" in run.stderr
+        warning = next(line for line in run.stderr.splitlines() if "discovery is unavailable" in line)
+        assert "check that data_center is the datacentre your app is registered in" in warning
+        assert "account_data_centers" in warning
         # Discovery stops being asked after three failures (plus what was already in
         # flight on the other worker) instead of once per account.
         assert len(_location_requests(emu)) <= 3 + 2 < len(emu.accounts)
