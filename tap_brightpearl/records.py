@@ -92,7 +92,7 @@ _NUMBER_START = frozenset(b"-0123456789")
 
 def _is_whole(number: bytes) -> bool:
     """Whether a JSON number is written as a whole number (no fraction, no exponent)."""
-    return b"." not in number and b"e" not in number and b"E" not in number
+    return number.lstrip(b"-").isdigit()
 
 
 _BYTES_OF_KIND = {
@@ -202,11 +202,6 @@ class Shaper:
             )
             for name, accepted in self.types.items()
         }
-        # Members kept byte for byte when their first byte fits (no converter, any number allowed):
-        # most of a large body, so they get the shortest path through `shape`.
-        self._plain: dict[str, tuple[frozenset[int] | None, bool]] = {
-            name: (firsts, whole) for name, (firsts, convert, whole) in self._rules.items() if convert is None
-        }
         self._warned: set[str] = set()
         self._lock = threading.Lock()
 
@@ -214,13 +209,8 @@ class Shaper:
         """The record for `item` read from `account`."""
         record: dict[str, t.Any] = {"accountCode": account}
         others: dict[str, t.Any] | None = None
-        types, rules, plain = self.types, self._rules, self._plain
+        types, rules = self.types, self._rules
         for name, value in item.items():
-            if type(value) is Raw and name in plain:
-                firsts, whole = plain[name]
-                if firsts is None or memoryview(value)[0] in firsts or (whole and bytes(value).isdigit()):
-                    record[name] = value  # a type the schema allows, kept byte for byte
-                    continue
             rule = rules.get(name)
             if rule is not None and type(value) is Raw:
                 # The common case: raw JSON whose first byte shows a type the schema allows.

@@ -12,7 +12,13 @@ import msgspec
 from typing_extensions import override
 
 from tap_brightpearl import deletes
-from tap_brightpearl.errors import BrightpearlError, FatalBrightpearlError, NotFoundError, NothingFoundError
+from tap_brightpearl.errors import (
+    AuthenticationError,
+    BrightpearlError,
+    FatalBrightpearlError,
+    NotFoundError,
+    NothingFoundError,
+)
 from tap_brightpearl.fanout import ordered_map
 from tap_brightpearl.installs import format_utc, parse_utc
 from tap_brightpearl.records import kind_of
@@ -167,7 +173,7 @@ class SearchStream(Exploding, IncrementalAccountStream):
         try:
             yield from pager.also(since)
         except FatalBrightpearlError as exc:
-            if isinstance(exc, (NotFoundError,)) or exc.status == 401:
+            if isinstance(exc, (NotFoundError, AuthenticationError)):  # the account, not the filter
                 raise
             self.logger.warning(
                 "%s: Brightpearl refused the extra search %s (%s); records that change after creation are "
