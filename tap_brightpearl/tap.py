@@ -70,14 +70,13 @@ def _where_in_config(config: t.Mapping[str, t.Any], path: list[t.Any]) -> str:
     where, value = str(path[0]), config.get(str(path[0]))
     for step in path[1:]:
         where += f"[{step}]" if isinstance(step, int) else f".{step}"
-        value = value[step] if isinstance(value, (list, dict)) and _has(value, step) else None
+        try:
+            value = value[step]
+        except (LookupError, TypeError):
+            value = None
         if isinstance(step, int) and isinstance(value, dict) and isinstance(value.get("name"), str):
             where += f" ({value['name']!r})"
     return where
-
-
-def _has(container: list | dict, step: t.Any) -> bool:
-    return step in container if isinstance(container, dict) else isinstance(step, int) and 0 <= step < len(container)
 
 
 class RunFailedError(BrightpearlError):
