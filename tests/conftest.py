@@ -15,6 +15,10 @@ import pytest
 from tests.emulator import Emulator, sign
 
 REPO = Path(__file__).resolve().parents[1]
+# Real recorded Brightpearl answers: ../shared beside the checkout, or BRIGHTPEARL_RECORDINGS (a clone elsewhere).
+RECORDINGS = Path(
+    os.environ.get("BRIGHTPEARL_RECORDINGS") or REPO.parent / "shared" / "brightpearl-recordings"
+).resolve()
 TAP = str(Path(sys.executable).with_name("tap-brightpearl"))
 
 # Known, distinctive credentials so every test can assert they never leak.

@@ -21,10 +21,11 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import RECORDINGS as CONFIGURED_RECORDINGS
 from tests.emulator import Account, Emulator, sign
 
 REPO = Path(__file__).resolve().parents[1]
-RECORDINGS = REPO.parent / "shared" / "brightpearl-recordings"
+RECORDINGS = CONFIGURED_RECORDINGS  # monkeypatched by a test below
 Shape = dict[str, set[str]]
 
 # Maps keyed by ids (or by account-specific names) compare as one wildcard key.

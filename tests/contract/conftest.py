@@ -15,11 +15,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import RECORDINGS
 from tests.contract.harness import Run, assert_clean, run_tap, standard_routes
 from tests.contract.scenarios import run_routes
-
-REPO = Path(__file__).resolve().parents[2]
-RECORDINGS = (REPO / ".." / "shared" / "brightpearl-recordings").resolve()
 
 
 @pytest.fixture(scope="session")
