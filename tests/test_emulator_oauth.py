@@ -10,15 +10,14 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
+from tests.conftest import RECORDINGS
 from tests.emulator import Account, Emulator, sign
 
-RECORDINGS = Path(__file__).resolve().parents[2] / "shared" / "brightpearl-recordings"
 CLIENT = "bp-client"
 SECRET = "s3cret+with/odd=chars"
 REDIRECT = "http://localhost:8765/callback"
