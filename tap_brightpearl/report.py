@@ -34,6 +34,9 @@ class StreamReport:
     accounts_read: int = 0
     accounts_skipped: int = 0
     failed_accounts: dict[str, str] = field(default_factory=dict)
+    skipped_accounts: dict[str, str] = field(default_factory=dict)  # accounts that refused the app
+    expected: int = 0  # what Brightpearl said exists (resultsAvailable, the listed ids, the items of a list)
+    read: int = 0  # of those, what this run read
     error: str | None = None
     reason: str | None = None  # the error in a few words, for the run's last line
     hint: str | None = None
@@ -43,24 +46,37 @@ class StreamReport:
 
     def as_dict(self) -> dict[str, t.Any]:
         """The machine-readable figures."""
-        out: dict[str, t.Any] = {"status": self.status, "records": self.records, "seconds": round(self.seconds, 3)}
+        out: dict[str, t.Any] = {
+            "status": self.status,
+            "records": self.records,
+            "expected": self.expected,
+            "read": self.read,
+            "seconds": round(self.seconds, 3),
+        }
         if self.per_account:
             out |= {
                 "accounts": self.accounts_total,
                 "accounts_read": self.accounts_read,
-                "accounts_skipped": self.accounts_skipped,
+                "accounts_skipped": self.skipped,
                 "accounts_failed": len(self.failed_accounts),
             }
+            if self.failed_accounts:
+                out["failed_accounts"] = dict(list(self.failed_accounts.items())[:_NAMED_ACCOUNTS])
         if self.error:
             out["error"] = self.error
         return out
 
+    @property
+    def skipped(self) -> int:
+        """Accounts skipped (refused the app, or uninstalled)."""
+        return max(self.accounts_skipped, len(self.skipped_accounts))
+
     def line(self) -> str:
         """The human summary line."""
-        text = f"{self.name}: {self.status}, {self.records:,} records"
+        text = f"{self.name}: {self.status}, {self.records:,} records; {self.read:,} of {self.expected:,} read"
         if self.per_account:
             text += (
-                f"; accounts {self.accounts_read} read, {self.accounts_skipped} skipped, "
+                f"; accounts {self.accounts_read} read, {self.skipped} skipped, "
                 f"{len(self.failed_accounts)} failed of {self.accounts_total}"
             )
         return f"{text}; {self.seconds:.1f} s"
