@@ -28,6 +28,9 @@ OVERLAP = 5  # rows each page re-reads of the one before: proof that nothing shi
 EXTRA_PAGES = 10  # pages beyond what resultsAvailable implies (records added during the read)
 MAX_BLIND_PAGES = 2000  # searches whose totals cannot be trusted: at most this many pages
 STEP_BACKS = 3  # times a page is asked again from further back before the read gives up
+# Brightpearl's pages hold 200 rows by default and 500 at most (3rd); a page of fewer rows that still
+# announces more is a server not paging as documented, and following it could take for ever.
+MIN_FULL_PAGE = 100
 
 Fetch = t.Callable[[str, dict[str, t.Any] | None], t.Any]
 
@@ -148,7 +151,7 @@ class SearchPager:
         self._asked = 0
         self._limit = MAX_BLIND_PAGES
 
-    def _get(self, first: int) -> Page:
+    def _get(self, first: int, *, sane: bool = True) -> Page:
         if self._asked >= self._limit:
             raise IncompleteReadError(
                 f"{self.where}: stopped after {self._asked} pages, more than {self.count.expected} results "
@@ -158,9 +161,21 @@ class SearchPager:
             )
         self._asked += 1
         payload = self.fetch(self.path, {**self.base, "firstResult": first})
-        return read_page(
+        page = read_page(
             payload, id_column=self.id_column, needed=self.needed, where=self.where, asked=first, zipped=self.zipped
         )
+        return self._sane(page) if sane else page
+
+    def _sane(self, page: Page) -> Page:
+        """A page that announces more rows than it could hold in MIN_FULL_PAGE-row pages is refused, loudly."""
+        if page.more and 0 < len(page.ids) < MIN_FULL_PAGE:
+            raise IncompleteReadError(
+                f"{self.where}: a page of {len(page.ids)} rows announced more ({page.available} results); "
+                f"Brightpearl pages hold at least {MIN_FULL_PAGE}, so the search was not followed",
+                expected=page.available or 0,
+                read=self.count.read,
+            )
+        return page
 
     def _fresh(self, page: Page) -> list[tuple[int, dict[str, t.Any] | None]]:
         """The page's rows after the last id read (a search whose ids repeat: every row of a new id)."""
@@ -210,7 +225,8 @@ class SearchPager:
         """The page after `previous`, asked from its own lastResult, overlapping what was read."""
         first = max(previous.first + 1, previous.last + 1 - OVERLAP)
         for back in range(STEP_BACKS + 1):
-            page = self._get(max(1, first - back * OVERLAP * 4))
+            # a short page here is the end of what the server delivers: the count decides what it means
+            page = self._get(max(1, first - back * OVERLAP * 4), sane=False)
             if not page.ids or page.ids[0] <= self._last_id:
                 return page
         raise IncompleteReadError(

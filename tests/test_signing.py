@@ -34,7 +34,9 @@ def test_authenticator_sends_signed_token_dev_and_app_ref_and_hides_them_in_repr
 
 
 def test_registered_secrets_are_masked_in_any_log_line(caplog):
-    DeveloperTokenAuthenticator(developer_reference="r", app_reference="a", developer_token=DEV_TOKEN, developer_secret=DEV_SECRET)
+    DeveloperTokenAuthenticator(
+        developer_reference="r", app_reference="a", developer_token=DEV_TOKEN, developer_secret=DEV_SECRET
+    )
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("urllib3.anything").debug("header was %s and %s", SIGNED, DEV_SECRET)
         try:

@@ -168,7 +168,7 @@ class AccountStream(BrightpearlStream):
         if failed is not None:
             # Whatever this account emitted stays emitted; its bookmark must not move over the rest.
             sdk_private.drop_progress_markers(self.get_context_state(context))
-            reason = describe_failure(failed)
+            reason = describe_failure(failed).removeprefix(f"{self.name}: account {code!r}: ")
             if isinstance(failed, IncompleteReadError):
                 report.expected += failed.expected
                 report.read += failed.read

@@ -15,7 +15,7 @@ import subprocess
 
 from tests.conftest import DEV_SECRET, DEV_TOKEN, SIGNED
 from tests.contract.harness import TAP
-from tests.contract.replay import Reply, ReplayServer, body_file, route
+from tests.contract.replay import ReplayServer, Reply, body_file, route
 
 JSON = (("Content-Type", "application/json;charset=UTF-8"),)
 DEV, APP = "acmewidgets", "autoship"  # the page's own example references
