@@ -111,7 +111,11 @@ class RunReport:
         report.error, report.reason, report.hint = error, reason or error, hint
 
     def progress(self, name: str, *, accounts_done: int | None = None) -> None:
-        """Log a progress line if the last one for this stream is old enough."""
+        """Log a progress line if the last one for this stream is old enough.
+
+        With accounts: how many are done, records and their rate, and an estimate of what is left
+        (from the time the accounts done so far took).
+        """
         report = self.get(name)
         now = time.monotonic()
         if now - report._last_progress < self.progress_every:
@@ -119,9 +123,13 @@ class RunReport:
         report._last_progress = now
         elapsed = max(now - report.started, 1e-6)
         parts = [f"{report.records:,} records ({report.records / elapsed:,.0f}/s)"]
-        if accounts_done is not None and report.accounts_total:
-            parts.insert(0, f"{accounts_done} of {report.accounts_total} accounts")
-        LOGGER.info("%s: %s, %.0f s so far", name, ", ".join(parts), elapsed)
+        left = ""
+        total = report.accounts_total
+        if accounts_done is not None and total:
+            parts.insert(0, f"{accounts_done} of {total} accounts")
+            if 0 < accounts_done < total:
+                left = f", about {elapsed / accounts_done * (total - accounts_done):,.0f} s left"
+        LOGGER.info("%s: %s, %.0f s so far%s", name, ", ".join(parts), elapsed, left)
 
     @property
     def failed(self) -> list[StreamReport]:

@@ -25,6 +25,7 @@ from tap_brightpearl.errors import AuthenticationError, BrightpearlError
 from tap_brightpearl.redact import redact, register_secrets
 from tap_brightpearl.rows import setting_problems
 from tap_brightpearl.runtime import Runtime, mode_class
+from tap_brightpearl.selection import selection_problems, unknown_settings
 from tap_brightpearl.settings import SECRET_SETTINGS, Settings, config_schema
 from tap_brightpearl.state_rules import check_state
 from tap_brightpearl.stream_list import BUILTIN_NAMES, DEVELOPER_TOOLS_STREAMS, account_rows
@@ -120,6 +121,8 @@ class TapBrightpearl(Tap):
         errors += problems(self._config)
         errors += mode_class(self._config).problems(self._config)
         errors += setting_problems(self._config.get("custom_streams"), BUILTIN_NAMES)
+        for line in unknown_settings(self._config, schema):
+            self.logger.warning("%s", line)
         if not errors:
             try:
                 self.runtime.datacentres.require("data_center", self.runtime.settings.data_center)
@@ -172,6 +175,9 @@ class TapBrightpearl(Tap):
     @override
     def sync_all(self) -> None:
         """Every selected stream in order; a failing stream stops no other; then the summary."""
+        problems = selection_problems(self.input_catalog, self.streams)
+        if problems:
+            raise BrightpearlError("; ".join(problems))
         try:
             self.runtime.mode.prepare()
         except AuthenticationError as exc:

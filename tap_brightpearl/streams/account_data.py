@@ -148,7 +148,8 @@ class AccountStream(BrightpearlStream):
         report = self.runtime.report.get(self.name)
         failed: BaseException | None = None
         try:
-            for item in prefetcher.take(code):
+            every = min(1.0, self.runtime.report.progress_every)
+            for item in prefetcher.take(code, waiting=self._progress, every=every):
                 if isinstance(item, Failed):
                     failed = item.error
                     break
@@ -161,7 +162,7 @@ class AccountStream(BrightpearlStream):
                     continue
                 report.records += len(item)
                 yield from item if self.raw_ok else map(materialize, item)
-                self.runtime.report.progress(self.name, accounts_done=report.accounts_read)
+                self._progress()
         except BaseException:
             self._finish()
             raise
@@ -192,6 +193,11 @@ class AccountStream(BrightpearlStream):
         self._pending.discard(code)
         if not self._pending:
             self._finish()
+
+    def _progress(self) -> None:
+        """A progress line when one is due: accounts whose read has ended, records, rate, time left."""
+        done = self._prefetcher.finished if self._prefetcher is not None else 0
+        self.runtime.report.progress(self.name, accounts_done=done)
 
     def _start(self) -> Prefetcher:
         if self._prefetcher is None:
