@@ -14,6 +14,7 @@ import pytest
 
 from tap_brightpearl.catalog import ROWS
 from tests.emulator import Emulator, sign
+from tests.support.project import footprint_changes, meltano_footprint
 
 REPO = Path(__file__).resolve().parents[1]
 # Real recorded Brightpearl answers: ../shared beside the checkout, or BRIGHTPEARL_RECORDINGS (a clone elsewhere).
@@ -157,3 +158,13 @@ def tap(tmp_path: Path) -> Any:
         return run_tap(config, where, **kwargs)
 
     return _run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_checkout_is_left_alone() -> Any:
+    """Tests run Meltano in copies of the project: after the run the checkout's meltano.yml and .env are
+    byte for byte what they were, and there is no .meltano/ that was not there before."""
+    before = meltano_footprint()
+    yield
+    changes = footprint_changes(before, meltano_footprint())
+    assert not changes, f"the test run changed the checkout ({REPO}): {'; '.join(changes)} (by you, meanwhile?)"
