@@ -33,6 +33,7 @@ STEP_BACKS = 3  # times a page is asked again from further back before the read 
 MIN_FULL_PAGE = 100
 
 Fetch = t.Callable[[str, dict[str, t.Any] | None], t.Any]
+Fresh = list[tuple[int, "dict[str, t.Any] | None"]]  # (id, row or None when only ids were wanted), new rows only
 
 
 class SearchShapeError(BrightpearlError):
@@ -177,9 +178,9 @@ class SearchPager:
             )
         return page
 
-    def _fresh(self, page: Page) -> list[tuple[int, dict[str, t.Any] | None]]:
+    def _fresh(self, page: Page) -> Fresh:
         """The page's rows after the last id read (a search whose ids repeat: every row of a new id)."""
-        out: list[tuple[int, dict[str, t.Any] | None]] = []
+        out: Fresh = []
         rows: t.Iterable[dict[str, t.Any] | None] = page.rows if self.zipped else itertools.repeat(None)
         for value, row in zip(page.ids, rows, strict=False):
             if value < self._last_id or (value == self._last_id and not self.ids_repeat):
@@ -191,7 +192,7 @@ class SearchPager:
         self._rows = max(self._rows, page.last)
         return out
 
-    def rows(self) -> t.Iterator[list[tuple[int, dict[str, t.Any] | None]]]:
+    def rows(self) -> t.Iterator[Fresh]:
         """Pages of (id, row), each row once; raises IncompleteReadError when the search fell short."""
         page = self._get(1)
         yield self._fresh(page)
@@ -236,9 +237,7 @@ class SearchPager:
             read=self.count.read,
         )
 
-    def _fill(
-        self, previous: Page, until_id: int
-    ) -> t.Generator[list[tuple[int, dict[str, t.Any] | None]], None, Page]:
+    def _fill(self, previous: Page, until_id: int) -> t.Generator[Fresh, None, Page]:
         """Pages after `previous` until the ids read reach `until_id` (where a planned page starts)."""
         while self._last_id < until_id:
             page = self._step(previous)
@@ -248,7 +247,7 @@ class SearchPager:
             previous = page
         return previous
 
-    def _until_short(self, page: Page) -> t.Iterator[list[tuple[int, dict[str, t.Any] | None]]]:
+    def _until_short(self, page: Page) -> t.Iterator[Fresh]:
         """A search whose totals lie: page on while pages are full and bring new ids."""
         size = max(1, len(page.ids))
         previous = page
