@@ -210,6 +210,10 @@ class RecordFactory:
         (self.suppliers if supplier else self.customers).append(rid)
         return record, extras
 
+    def company_name(self, cid: int) -> str:
+        """The company a generated contact works for ("" for none), deleted contacts included."""
+        return self._contact_src[cid][1]["companyName"]
+
     def _so_parties(self, cid: int) -> Record:
         parties = self._parties.get(cid)
         if parties is None:
