@@ -50,6 +50,7 @@ from .account_templates import (
 )
 from .clock import Clock
 from .data import Account
+from .documented import SHAPES
 
 
 class RecordFactory:
@@ -367,11 +368,11 @@ class RecordFactory:
             record["externalTransferSlas"] = [
                 {"warehouseId": other, "value": 2, "timeUnits": "DAYS"} for other in others if other != wid
             ]
-        return record
+        return SHAPES["warehouses"].item(record)
 
     def configuration(self) -> Record:
         """account-configuration's inner object: the documented keys, every value a string."""
         settings = dict(DOCUMENTED_CONFIGURATION)
         settings["timeZone"] = self.zone
         settings["baseCurrencyCode"] = self.currency
-        return settings
+        return SHAPES["account_configuration"].item(settings)
