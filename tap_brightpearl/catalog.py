@@ -385,7 +385,7 @@ ROWS: tuple[Row, ...] = (
     ),
     Row(
         "warehouse_locations",
-        ("id",),
+        ("warehouseId", "id"),
         (body("warehouse_locations.get.body.json"),),
         "Warehouse locations: each warehouse's locations, one GET per warehouse (the record gets warehouseId).",
         get=("warehouse-service/warehouse",),

@@ -140,7 +140,7 @@ class AccountRead:
             for page in pages:
                 yield [self._record(r) for _, r in page if r is not None and self._keep(r) for r in self._hooked(r)]
             return
-        sets = _full_sets((i for page in pages for i, _ in page), row.detail_cap)
+        sets = _full_sets(_once((i for page in pages for i, _ in page)), row.detail_cap)
         yield from ordered_map(self._detail_set, sets, workers=self.workers)
 
     def _record(self, item: Item) -> dict[str, t.Any]:
@@ -273,7 +273,7 @@ class AccountRead:
         """One id Brightpearl refuses fails its whole set (3rd): halve until it is alone, skip it loudly."""
         if len(ids) == 1:
             logging.getLogger(f"tap_brightpearl.{self.row.name}").warning(
-                "%s: Brightpearl refused id %d (%s); skipped it", self.where, ids[0], exc
+                "%s: Brightpearl refused %s %d (%s); skipped it", self.where, self.row.id_field, ids[0], exc
             )
             return []
         middle = len(ids) // 2
@@ -290,6 +290,15 @@ def _full_sets(ids: t.Iterable[int], cap: int) -> t.Iterator[list[int]]:
             pending = []
     if pending:
         yield pending
+
+
+def _once(ids: t.Iterable[int]) -> t.Iterator[int]:
+    """Ids in ascending order, each once (a journal's lines share its id)."""
+    last = None
+    for value in ids:
+        if value != last:
+            yield value
+            last = value
 
 
 def _kind(value: object) -> str:

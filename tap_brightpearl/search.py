@@ -194,7 +194,7 @@ class SearchPager:
 
     def rows(self) -> t.Iterator[Fresh]:
         """Pages of (id, row), each row once; raises IncompleteReadError when the search fell short."""
-        page = self._get(1)
+        page = self._get(1, sane=not self.totals_untrusted)
         yield self._fresh(page)
         if self.totals_untrusted:
             yield from self._until_short(page)
@@ -221,6 +221,8 @@ class SearchPager:
             yield self._fresh(page)
             previous = page
         self._check(total)
+        if self.ids_repeat:
+            self.count.read = max(self.count.read, self._rows)  # rows, as resultsAvailable counts them
 
     def _step(self, previous: Page) -> Page:
         """The page after `previous`, asked from its own lastResult, overlapping what was read."""

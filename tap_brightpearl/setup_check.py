@@ -2,8 +2,9 @@
 
 It fails in seconds (retries and timeouts are capped) with one line naming what to fix,
 and a passing check logs no ERROR line. It calls, with the run's own credentials:
-- a public app: installed-accounts on every datacentre the settings name (a wrong URL for
-  an account datacentre could hide behind a healthy master), and one account's timezone;
+- a public app: installed-accounts on euw1 (served there only, whatever data_center says), then every
+  other datacentre the settings name must answer like Brightpearl (a wrong URL for an account
+  datacentre could hide behind a healthy master), and one account's timezone;
   then one account-configuration call, whose refusal is only a WARNING (account data is
   opt-in and some apps have no access to it);
 - a private app or OAuth: the account's account-configuration.
@@ -16,6 +17,7 @@ import typing as t
 
 import requests
 
+from tap_brightpearl.datacenters import MASTER
 from tap_brightpearl.errors import APP_NOT_FOUND_HINT, AuthenticationError, BrightpearlError, NotFoundError
 from tap_brightpearl.transport import describe_transport_failure
 
@@ -58,23 +60,27 @@ def _where(runtime: Runtime, url: str) -> str:
 
 def _public(runtime: Runtime) -> str:
     settings = runtime.settings
-    codes = {settings.data_center, *settings.datacenter_urls, *settings.account_data_centers.values()}
     auth = runtime.mode.developer_auth
-    for code in sorted(codes):
-        url = runtime.developer_url(code, "installed-accounts", settings.app_reference)
-        try:
-            runtime.get(url, auth=auth)
-        except AuthenticationError as exc:
-            raise SetupCheckError(f"{DEVELOPER_HINT}: {exc}") from None
-        except NotFoundError as exc:
-            raise SetupCheckError(f"{APP_NOT_FOUND_HINT}: {exc}") from None
-        except BrightpearlError as exc:
-            raise SetupCheckError(
-                f"datacentre {code} at {runtime.datacentres.url(code)} did not answer like Brightpearl: {exc}. "
-                "Check datacenter_urls"
-            ) from None
+    try:
+        runtime.get(runtime.developer_url(MASTER, "installed-accounts", settings.app_reference), auth=auth)
+    except AuthenticationError as exc:
+        raise SetupCheckError(f"{DEVELOPER_HINT}: {exc}") from None
+    except NotFoundError as exc:
+        raise SetupCheckError(f"{APP_NOT_FOUND_HINT}: {exc}") from None
+    except BrightpearlError as exc:
+        raise SetupCheckError(_not_brightpearl(runtime, MASTER, exc)) from None
     installs = runtime.installs()
-    done = f"installed-accounts answered on {len(codes)} datacentre(s) ({len(installs)} installs)"
+    probe = installs[0].accountCode if installs else "setup-check"
+    codes = {settings.data_center, *settings.datacenter_urls, *settings.account_data_centers.values()} - {MASTER}
+    for code in sorted(codes):
+        try:  # any answer in Brightpearl's envelope (a 404 for an account that lives elsewhere too) will do
+            runtime.get(runtime.developer_url(code, "account-timezone", probe), auth=auth)
+        except (AuthenticationError, NotFoundError):
+            pass
+        except BrightpearlError as exc:
+            raise SetupCheckError(_not_brightpearl(runtime, code, exc)) from None
+    codes.add(MASTER)
+    done = f"installed-accounts answered on euw1 ({len(installs)} installs), {len(codes)} datacentre(s) answered"
     accounts = runtime.accounts()
     if not accounts:
         return done
@@ -98,6 +104,13 @@ def _public(runtime: Runtime) -> str:
         LOGGER.warning("Setup check: account %r could not be read: %s", first.accountCode, exc)
         return done
     return f"{done}; account {first.accountCode!r} answered for its timezone and its data"
+
+
+def _not_brightpearl(runtime: Runtime, code: str, exc: BaseException) -> str:
+    return (
+        f"datacentre {code} at {runtime.datacentres.url(code)} did not answer like Brightpearl: {exc}. "
+        "Check datacenter_urls"
+    )
 
 
 def _single_account(runtime: Runtime) -> str:

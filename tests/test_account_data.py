@@ -163,7 +163,7 @@ def test_a_failing_account_is_reported_and_the_others_complete(small, tap):
     assert run.returncode == 0, run.stderr
     assert {r["accountCode"] for r in run.records("orders")} == set(_enabled(small)) - {bad}
     assert f"orders: skipping account '{bad}'" in run.stderr
-    assert "failed and were skipped" in run.stderr
+    assert "refused the app and were skipped" in run.stderr
     assert _bookmark(run, "orders", bad) is None
 
 

@@ -13,7 +13,7 @@ import typing as t
 from typing_extensions import override
 
 from tap_brightpearl import deletes
-from tap_brightpearl.errors import BrightpearlError
+from tap_brightpearl.errors import BrightpearlError, NotFoundError, NothingFoundError
 from tap_brightpearl.idsets import Ranges
 from tap_brightpearl.installs import format_utc
 from tap_brightpearl.reading import AccountRead, Optional
@@ -39,6 +39,11 @@ COLUMN_TYPES = {  # a search column's reportDataType -> its JSON schema
     "SEARCH_STRING": {"type": ["string", "null"]},
 }
 OTHER = {"type": ["object", "null"], "description": "Every member this stream's schema does not declare."}
+SETTINGS_PATH = "integration-service/account-configuration"  # every live account has it
+
+
+class AccountGoneError(NotFoundError):
+    """The account answers 404 even for its settings: closed or uninstalled, so skipped like a refusal."""
 
 
 def schema_for(row: Row) -> dict[str, t.Any]:
@@ -87,11 +92,32 @@ class RowStream(AccountStream):
     @override
     def read(self, account: Account, datacentre: str) -> t.Iterator[t.Any]:
         """The account's records, its counts, then (deletable rows) what the deletes pass found."""
-        code = account.accountCode
 
         def get(path: str, params: dict[str, t.Any] | None, payload_type: t.Any) -> t.Any:
             return self.account_get(account, datacentre, path, params, payload_type)
 
+        try:
+            yield from self._read(account, datacentre, get)
+        except NothingFoundError as exc:
+            if self._gone(account, datacentre):
+                raise AccountGoneError(
+                    f"the account answers 404 on {datacentre} even for its settings (closed, uninstalled, or in "
+                    f"another datacentre: see account_data_centers): {exc}"
+                ) from exc
+            raise
+
+    def _gone(self, account: Account, datacentre: str) -> bool:
+        """Whether the account itself is gone (closed, uninstalled): even its settings answer 404."""
+        try:
+            self.account_get(account, datacentre, SETTINGS_PATH)
+        except NothingFoundError:
+            return True
+        except BrightpearlError:
+            return False
+        return False
+
+    def _read(self, account: Account, datacentre: str, get: t.Callable[..., t.Any]) -> t.Iterator[t.Any]:
+        code = account.accountCode
         since = self._starts.get(code)
         reading = AccountRead(
             self.row,
