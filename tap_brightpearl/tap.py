@@ -19,7 +19,7 @@ from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
 from tap_brightpearl import about_streams, logs, setup_check, stopping
-from tap_brightpearl.config_checks import env_problems, problems
+from tap_brightpearl.config_checks import env_problems, problems, reserved_stream_names
 from tap_brightpearl.datacenters import DatacentreConfigError
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError
 from tap_brightpearl.redact import redact, register_secrets
@@ -112,7 +112,7 @@ class TapBrightpearl(Tap):
         errors: list[str] = []
         for error in validator.iter_errors(dict(self._config)):
             setting = str(error.path[0]) if error.path else ""
-            if setting in (*SECRET_SETTINGS, "https_proxy"):
+            if setting in (*SECRET_SETTINGS, "https_proxy", "oauth_token_store"):
                 errors.append(f"{setting}: invalid value ({error.validator} check failed; value not shown)")
             else:
                 errors.append(redact(f"{_where_in_config(self._config, list(error.path))}: {error.message}"))
@@ -120,6 +120,7 @@ class TapBrightpearl(Tap):
         errors += mode_class(self._config).problems(self._config)
         builtin = {kind.name for kind in (*DEVELOPER_TOOLS_STREAMS, *ACCOUNT_STREAMS)}
         errors += configured.problems(self._config.get("custom_streams"), builtin)
+        errors += reserved_stream_names(self._config.get("custom_streams"), builtin)
         if not errors:
             try:
                 self.runtime.datacentres.require("data_center", self.runtime.settings.data_center)
