@@ -378,3 +378,16 @@ def test_a_token_server_that_dies_after_retiring_the_token_ends_the_run_in_one_c
     assert "ERROR" in last and "refresh_token" in last and "tap-brightpearl-oauth" in last
     assert "Traceback" not in run.stderr
     assert all("oauth" not in s.get("bookmarks", {}) for s in run.states)
+
+
+@pytest.mark.parametrize("form", ["a file path", "an sqlite URL"])
+def test_the_store_can_be_any_sqlite_file(emu, tap, tmp_path, form):
+    path = tmp_path / "shared" / "tokens.db"
+    setting = str(path) if form == "a file path" else f"sqlite:///{path}"
+    config = oauth_config(emu, emu.oauth_refresh_token(account_code(emu)), oauth_token_store=setting)
+    assert tap(config, streams=("orders",)).returncode == 0
+    assert path.is_file()
+    emu.expire_access_tokens()
+    again = tap(config, streams=("orders",))  # no state: the chain comes from that file
+    assert again.returncode == 0, again.stderr
+    assert emu.oauth_refresh_count == 2
