@@ -127,7 +127,10 @@ class TokenStore:
         import sqlalchemy as sa
         from sqlalchemy.pool import NullPool
 
-        target = _target(self._setting)
+        try:
+            target = _target(self._setting)
+        except (sa.exc.ArgumentError, ValueError):
+            raise TokenStoreError("oauth_token_store: not a URL SQLAlchemy can read (value not shown)") from None
         self.where = f"the token store {target.where}"
         try:
             if target.path is not None:
