@@ -8,7 +8,16 @@ import os
 import typing as t
 from urllib.parse import urlsplit
 
+from tap_brightpearl.oauth import STATE_KEY as OAUTH_STATE_KEY
+from tap_brightpearl.runtime import DATACENTRES_KEY
 from tap_brightpearl.settings import DEFAULTS, EARLIEST_START, REFERENCE_SETTINGS, SECRET_SETTINGS, parse_start
+from tap_brightpearl.token_store import SCHEMES, scheme_of
+
+#: keys of state["bookmarks"] the tap writes for itself: a stream by that name would share (and lose) them
+RESERVED_STATE_KEYS = {
+    OAUTH_STATE_KEY: "the OAuth token chain",
+    DATACENTRES_KEY[0]: "each account's datacentre",
+}
 
 
 def _has_control(value: str) -> bool:
@@ -66,6 +75,36 @@ def _proxy_problem(value: object) -> str | None:
     return None
 
 
+def _store_problem(value: object) -> str | None:
+    """oauth_token_store: a file path or a URL of a database that can hold the tokens (never shown: a password)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or _has_control(value):
+        return (
+            "oauth_token_store: must be a file path or a URL like postgresql+psycopg://user@host/db (value not shown)"
+        )
+    scheme = scheme_of(value)
+    if scheme is not None and scheme not in SCHEMES:
+        return (
+            f"oauth_token_store: {scheme}:// cannot hold the tokens; give a file path (SQLite), an sqlite:/// "
+            "or a postgresql+psycopg:// URL"
+        )
+    return None
+
+
+def reserved_stream_names(entries: object, builtin: t.Collection[str]) -> list[str]:
+    """custom_streams whose name is a state key the tap keeps for itself (built-in names are refused elsewhere)."""
+    found = []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name in RESERVED_STATE_KEYS and name not in builtin:
+            found.append(
+                f"custom_streams[{index}] ({name!r}): the name is reserved: state keeps "
+                f"{RESERVED_STATE_KEYS[name]} under bookmarks.{name}; choose another name"
+            )
+    return found
+
+
 def problems(config: t.Mapping[str, t.Any]) -> list[str]:
     """Checks beyond JSON Schema; each message names its setting and never shows a secret."""
     found: list[str] = []
@@ -83,6 +122,7 @@ def problems(config: t.Mapping[str, t.Any]) -> list[str]:
     ):
         found.append(_number_problem(name, config.get(name)) or "")
     found.append(_proxy_problem(config.get("https_proxy")) or "")
+    found.append(_store_problem(config.get("oauth_token_store")) or "")
     codes = config.get("account_codes")
     if isinstance(codes, list):
         bad = [c for c in codes if _reference_problem("account_codes", c)]

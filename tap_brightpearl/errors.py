@@ -98,6 +98,10 @@ class AuthenticationError(FatalBrightpearlError):
     """401: the credentials were refused; the run must stop and say which settings to check."""
 
 
+class RefreshTokenRefused(AuthenticationError):
+    """The token endpoint answered invalid_grant: that refresh token is spent or revoked for good."""
+
+
 def describe(response: requests.Response, detail: str) -> str:
     """Format `detail` with the method, path, status and Ruid of `response`."""
     method = response.request.method if response.request is not None else "GET"
@@ -228,7 +232,7 @@ def read_oauth(response: requests.Response) -> t.Any:
     if status >= requests.codes.internal_server_error:
         raise RetriableBrightpearlError(describe(response, f"the token endpoint failed: {detail}"), response)
     if error == "invalid_grant":
-        raise AuthenticationError(
+        raise RefreshTokenRefused(
             describe(response, f"Brightpearl refused refresh_token ({detail[:_MAX_BODY_IN_MESSAGE]})"), response
         )
     if error in ("invalid_client", "unauthorized_client") or status == requests.codes.unauthorized:

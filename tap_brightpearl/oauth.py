@@ -1,34 +1,35 @@
-"""OAuth apps: a bearer token from a refresh token, kept alive across runs in state.
+"""OAuth apps: a bearer token from a refresh token, and a token chain that is never lost.
 
-Brightpearl may answer a refresh with a new refresh token and retire the old one, and
-neither singer-sdk nor Meltano can write a config back. So the newest tokens live in
-STATE (`bookmarks.oauth.sealed`), encrypted with a key derived from a secret the state
-does not hold (`client_secret`, or `token_encryption_key` for a public client). The
-access token is reused across runs until shortly before it expires, so the refresh token
-turns over about weekly, not every run; right after a refresh the tap writes a STATE
-before any record, so a crash cannot lose the new token. A refresh token the user puts in
-the config later wins over the chain in state (the chain remembers which config token it
-started from, as an HMAC).
+Brightpearl answers a refresh with a new refresh token and may retire the old one, and
+neither singer-sdk nor Meltano can write a config back. So the chain (oauth_chain.py) lives
+in the token store (token_store.py: SQLite by default, PostgreSQL for many workers) and in
+STATE (`bookmarks.oauth`), sealed, and the newest copy wins. A refresh locks the store's row,
+re-reads it (another run may have refreshed a moment ago: then its chain is used, and no token
+is spent twice), sends the refresh token, and commits the answer to the store before the new
+access token is used; a STATE follows before any further record. SIGTERM during a refresh
+waits for the answer (stopping.py). A refresh token Brightpearl refused is never sent again,
+and STATE drops it. The access token is reused across runs until shortly before it expires;
+one run refreshes at most once unless Brightpearl answers "Authorization token expired".
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
+import math
 import threading
 import time
 import typing as t
 
-import msgspec
 from singer_sdk.authenticators import APIAuthenticatorBase
 from typing_extensions import override
 
+from tap_brightpearl import stopping
 from tap_brightpearl.datacenters import DatacentreTable, brightpearl_host, check_base_url
-from tap_brightpearl.errors import AuthenticationError, BrightpearlError
+from tap_brightpearl.errors import AuthenticationError, BrightpearlError, RefreshTokenRefused
 from tap_brightpearl.modes import AccessMode, Account
+from tap_brightpearl.oauth_chain import Entry, Found, Keys, Start, Tokens, choose, entry_from_state, state_value
 from tap_brightpearl.redact import register_secrets
+from tap_brightpearl.token_store import Held, TokenStore
 
 if t.TYPE_CHECKING:
     import requests
@@ -37,27 +38,20 @@ if t.TYPE_CHECKING:
     from tap_brightpearl.settings import Settings
 
 LOGGER = logging.getLogger("tap_brightpearl.oauth")
-STATE_KEY = "oauth"  # state["bookmarks"]["oauth"] = {"sealed": "..."}
+STATE_KEY = "oauth"  # state["bookmarks"]["oauth"] = {"sealed": "...", "generation": N, "origins": [...]}
 MIN_MARGIN_SECONDS = 300.0
+LIFETIME_FLOOR_SECONDS = 300.0  # an expires_in below this (1e-6, 0) is read as this
+LIFETIME_CEILING_SECONDS = 90 * 86400.0
+DEFAULT_LIFETIME_SECONDS = 3600.0  # an answer without a usable expires_in
+MAX_REFRESHES_PER_RUN = 30  # "Authorization token expired" right after every refresh: stop, do not spin the chain
 HOW_TO_RENEW = (
     "Get a new refresh token with `tap-brightpearl-oauth --config config.json` and set refresh_token "
-    "(a new one in the config wins over the one kept in state)"
+    "(a new one in the config wins over the chain kept in the token store and in state)"
 )
 
 
 class OAuthGrantError(BrightpearlError):
-    """The token endpoint refused the refresh token or the client: the run cannot go on."""
-
-
-class Tokens(msgspec.Struct):
-    """What one refresh gave, and which config refresh token the chain started from."""
-
-    access_token: str
-    refresh_token: str
-    expires_at: float
-    lifetime: float
-    api_domain: str
-    origin: str
+    """The token endpoint answered something the run cannot use: the run cannot go on."""
 
 
 def token_url(settings: Settings) -> str:
@@ -68,35 +62,6 @@ def token_url(settings: Settings) -> str:
     if base:
         return f"{check_base_url('datacenter_urls', settings.data_center, base)}/oauth/token"
     return f"https://{settings.data_center}.brightpearlconnect.com/oauth/token"
-
-
-class _Sealer:
-    """Fernet with a key derived (HKDF-SHA256) from a secret the state never holds."""
-
-    def __init__(self, secret: str, context: str) -> None:
-        # Imported here: only OAuth runs pay for loading cryptography.
-        from cryptography.fernet import Fernet
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"tap-brightpearl/oauth-state", info=context.encode())
-        raw = key.derive(secret.encode("utf-8"))
-        self._fernet = Fernet(base64.urlsafe_b64encode(raw))
-        self._mac_key = hashlib.sha256(b"origin/" + raw).digest()
-
-    def seal(self, tokens: Tokens) -> str:
-        return self._fernet.encrypt(msgspec.json.encode(tokens)).decode("ascii")
-
-    def open(self, sealed: str) -> Tokens | None:
-        from cryptography.fernet import InvalidToken
-
-        try:
-            return msgspec.json.decode(self._fernet.decrypt(sealed.encode("ascii")), type=Tokens)
-        except (InvalidToken, ValueError, msgspec.DecodeError, msgspec.ValidationError):
-            return None
-
-    def fingerprint(self, refresh_token: str) -> str:
-        return hmac.new(self._mac_key, refresh_token.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 class BearerAuthenticator(APIAuthenticatorBase):
@@ -139,19 +104,31 @@ class OAuthApp(AccessMode):
             if not config.get(name)
         ]
         if not config.get("client_secret") and not config.get("token_encryption_key"):
-            found.append(
-                "token_encryption_key: required for OAuth without client_secret (it encrypts the tokens kept in state)"
-            )
+            found.append("token_encryption_key: required for OAuth without client_secret (it encrypts the kept tokens)")
         return found
 
     def __init__(self, settings: Settings) -> None:
-        """Nothing is requested until `prepare` (discovery and --about never refresh)."""
+        """Nothing is read or requested until `prepare` (discovery and --about never refresh)."""
         super().__init__(settings)
-        secret = settings.client_secret or settings.token_encryption_key or ""
-        self._sealer = _Sealer(secret, f"{settings.client_id}/{settings.account_code}")
-        self._origin = self._sealer.fingerprint(str(settings.refresh_token))
-        self._tokens: Tokens | None = None
-        self._refreshed_at = 0.0  # time.monotonic() of the last refresh
+        self._keys = Keys(settings)
+        self._config_refresh = str(settings.refresh_token)
+        self._config_mark = self._keys.mark(self._config_refresh)
+        self._store = TokenStore(
+            settings.oauth_token_store,
+            client_id=str(settings.client_id),
+            account_code=str(settings.account_code),
+            lock_wait=(settings.max_retries + 1) * (2 * settings.request_timeout + 60.0) + 30.0,
+        )
+        self._in_state: Entry | None = None
+        self._loaded = False
+        self._link: tuple[Tokens, Entry] | None = None  # the chain's newest link, and as sealed (set at once)
+        self._start: Start | None = None  # no link yet: the chain begins from the config's refresh_token
+        self._refused: str | None = None  # Brightpearl refused the refresh token: nothing more is sent
+        self._drop_from_state = False
+        self._broken: BrightpearlError | None = None
+        self._refreshes = 0
+        self._proactive_spent = False  # one refresh per run before Brightpearl refuses an access token
+        self._refreshed_at = 0.0  # time.monotonic() of the last refresh (or adoption of another run's)
         self._lock = threading.Lock()
         self._post: t.Callable[[str, dict[str, str]], t.Any] | None = None
         self._datacentres: DatacentreTable | None = None
@@ -164,43 +141,42 @@ class OAuthApp(AccessMode):
     # --- state --------------------------------------------------------------------------
     @override
     def restore(self, state: t.Mapping[str, t.Any]) -> None:
-        """Take the tokens an earlier run kept, unless the config now holds another refresh token."""
-        entry = (state.get("bookmarks") or {}).get(STATE_KEY) or {}
-        sealed = entry.get("sealed") if isinstance(entry, dict) else None
-        if not isinstance(sealed, str):
+        """Keep the chain an earlier run put in state; the store is read only when a sync begins."""
+        bookmarks = state.get("bookmarks") or {}
+        if STATE_KEY not in bookmarks:
             return
-        tokens = self._sealer.open(sealed)
-        if tokens is None:
-            LOGGER.warning(
-                "state: bookmarks.%s cannot be decrypted (client_secret or token_encryption_key changed?); "
-                "starting again from refresh_token",
-                STATE_KEY,
-            )
-            return
-        if tokens.origin != self._origin:
-            LOGGER.info("refresh_token in the config is new: it replaces the tokens kept in state")
-            return
-        register_secrets(tokens.access_token, tokens.refresh_token)
-        self._tokens = tokens
+        self._in_state = entry_from_state(bookmarks[STATE_KEY])
+        if self._in_state is None:
+            LOGGER.warning("state: bookmarks.%s is not a token chain this tap wrote; ignored", STATE_KEY)
 
     @override
     def keep_in(self, state: dict[str, t.Any]) -> None:
-        """Write the current tokens, sealed, into state (main thread, or under the writer's lock)."""
-        if self._tokens is not None:
-            state.setdefault("bookmarks", {})[STATE_KEY] = {"sealed": self._sealer.seal(self._tokens)}
+        """The newest link into state, sealed; a refused chain out of it (main thread, or under the writer's lock)."""
+        link = self._link
+        if self._drop_from_state:
+            bookmarks = state.get("bookmarks")
+            if isinstance(bookmarks, dict):
+                bookmarks.pop(STATE_KEY, None)
+        elif link is not None:
+            state.setdefault("bookmarks", {})[STATE_KEY] = state_value(link[1])
 
     # --- tokens -------------------------------------------------------------------------
     @override
     def prepare(self) -> None:
-        """Make sure a valid access token is at hand; refresh only when it is about to expire."""
+        """Make sure a valid access token is at hand: the newest chain, refreshed only when about to expire."""
         with self._lock:
-            if self._tokens is None or self._expiring(self._tokens):
-                self._refresh_locked()
+            self._check_usable()
+            if not self._loaded:
+                self._load()
+            link = self._link
+            if link is None or (not self._proactive_spent and self._expiring(link[0])):
+                self._proactive_spent = True
+                self._refresh_locked(refused_access=None)
 
     def access_token(self) -> str:
         """The current access token (refreshed first if it is about to expire)."""
         self.prepare()
-        return t.cast("Tokens", self._tokens).access_token
+        return t.cast("tuple[Tokens, Entry]", self._link)[0].access_token
 
     @override
     def retry_after_refusal(self, exc: AuthenticationError, started: float) -> bool:
@@ -208,19 +184,125 @@ class OAuthApp(AccessMode):
         if "expired" not in str(exc).lower():
             return False
         with self._lock:
+            self._check_usable()
             if self._refreshed_at < started:  # nobody refreshed since this request was sent
-                self._refresh_locked()
+                link = self._link
+                self._refresh_locked(refused_access=link[0].access_token if link else None)
         return True
+
+    def _check_usable(self) -> None:
+        if self._broken is not None:
+            raise self._broken
+        if self._refused is not None:
+            raise RefreshTokenRefused(self._refused)
 
     @staticmethod
     def _expiring(tokens: Tokens) -> bool:
         margin = min(max(MIN_MARGIN_SECONDS, tokens.lifetime / 10), tokens.lifetime / 2)
         return time.time() + margin >= tokens.expires_at
 
-    def _refresh_locked(self) -> None:
+    def _load(self) -> None:
+        """Choose between the store's copy, the state's copy and the config's refresh token."""
+        found = []
+        stored = self._store.read()
+        if stored is not None:
+            found.append(Found(self._store.where, stored, self._keys.open(stored, self._config_refresh)))
+        if self._in_state is not None:
+            opened = self._keys.open(self._in_state, self._config_refresh)
+            found.append(Found(f"state (bookmarks.{STATE_KEY})", self._in_state, opened))
+        for copy in found:
+            if copy.tokens is not None:
+                register_secrets(copy.tokens.access_token, copy.tokens.refresh_token)
+        choice = choose(found, self._config_mark)
+        if isinstance(choice, Start) and found:
+            LOGGER.info("OAuth: refresh_token in the config is new: it replaces the chain kept in %s", found[0].where)
+        self._take(choice)
+        self._loaded = True
+
+    def _take(self, choice: Tokens | Start) -> None:
+        if isinstance(choice, Start):
+            self._start = choice
+            return
+        register_secrets(choice.access_token, choice.refresh_token)
+        self._link, self._start = (choice, self._keys.seal(choice)), None
+
+    def _reconcile(self, entry: Entry) -> bool:
+        """Under the lock: take the store's chain if another run made it newer than ours; True if taken."""
+        link = self._link
+        found = [Found("this run", link[1], link[0])] if link is not None else []
+        found.append(Found(self._store.where, entry, self._keys.open(entry, self._config_refresh)))
+        choice = choose(found, self._config_mark)
+        if isinstance(choice, Start):
+            self._start = choice
+            return False
+        if link is not None and choice.generation <= link[0].generation:
+            return False
+        self._take(choice)
+        return True
+
+    def _refresh_locked(self, *, refused_access: str | None) -> None:
+        """Lock the store's row, re-read it, and refresh unless another run just did (self._lock held)."""
         if self._post is None:
             raise BrightpearlError("OAuth: no token request is possible here")
-        refresh = self._tokens.refresh_token if self._tokens is not None else str(self.settings.refresh_token)
+        if self._refreshes >= MAX_REFRESHES_PER_RUN:
+            raise OAuthGrantError(
+                f"OAuth: {MAX_REFRESHES_PER_RUN} token refreshes in one run, and Brightpearl still answers "
+                "'Authorization token expired'; stopping rather than turning the refresh token over again. "
+                "Check oauth_token_url"
+            )
+        with self._store.locked() as held:
+            if held.entry is not None and self._reconcile(held.entry):
+                tokens = t.cast("tuple[Tokens, Entry]", self._link)[0]
+                adopted = not self._expiring(tokens) and tokens.access_token != refused_access
+            else:
+                adopted = False
+            failure = None if adopted else self._refresh_held(held)
+        if adopted:
+            LOGGER.info("OAuth: another run refreshed the tokens moments ago; using its chain")
+            self._refreshed_at = time.monotonic()
+        elif failure is not None:
+            if self._drop_from_state or self._broken is not None:
+                self.on_new_tokens()  # a STATE without the refused chain, or with the unsaved one
+            raise failure
+        self.on_new_tokens()
+
+    def _refresh_held(self, held: Held) -> BrightpearlError | None:
+        """Send the refresh token and commit the answer, as one section a stop signal waits for."""
+        link, start = self._link, self._start
+        if link is not None:
+            refresh, generation, origins = link[0].refresh_token, link[0].generation + 1, link[0].origins
+        else:
+            start = t.cast("Start", start)
+            refresh, generation, origins = self._config_refresh, start.generation, start.origins
+        self._refreshes += 1
+        with stopping.critical(2 * self.settings.request_timeout + 5.0):
+            try:
+                answer = t.cast("t.Callable[..., t.Any]", self._post)(token_url(self.settings), self._form(refresh))
+            except RefreshTokenRefused as exc:
+                self._refused, self._drop_from_state = str(exc), link is not None
+                self._link = None
+                return exc
+            tokens = self._tokens_from(answer, previous=refresh, generation=generation, origins=origins)
+            entry = self._keys.seal(tokens)
+            try:
+                held.commit(entry)  # saved before the new access token is used
+            except BrightpearlError as exc:
+                self._broken = BrightpearlError(
+                    f"{exc}. The new tokens are only in the STATE written now: keep that state, fix "
+                    "oauth_token_store and run again with it"
+                )
+            else:
+                LOGGER.info(
+                    "OAuth: access token refreshed and saved in %s (chain generation %d); valid for %.1f hours",
+                    self._store.where,
+                    generation,
+                    tokens.lifetime / 3600,
+                )
+            self._link = (tokens, entry)
+            self._refreshed_at = time.monotonic()
+        return self._broken
+
+    def _form(self, refresh: str) -> dict[str, str]:
         form = {
             "grant_type": "refresh_token",
             "refresh_token": refresh,
@@ -229,30 +311,24 @@ class OAuthApp(AccessMode):
         }
         if self.settings.client_secret:
             form["client_secret"] = self.settings.client_secret
-        answer = self._post(token_url(self.settings), form)
-        self._tokens = self._tokens_from(answer, previous_refresh=refresh)
-        self._refreshed_at = time.monotonic()
-        LOGGER.info("OAuth: access token refreshed; it is valid for %.0f hours", self._tokens.lifetime / 3600)
-        self.on_new_tokens()
+        return form
 
-    def _tokens_from(self, answer: object, *, previous_refresh: str) -> Tokens:
+    def _tokens_from(self, answer: object, *, previous: str, generation: int, origins: tuple[str, ...]) -> Tokens:
         if not isinstance(answer, dict):
             raise OAuthGrantError("OAuth: the token endpoint answered something other than a JSON object")
-        access, refresh = answer.get("access_token"), answer.get("refresh_token") or previous_refresh
-        lifetime = answer.get("expires_in")
+        access, refresh = answer.get("access_token"), answer.get("refresh_token") or previous
         domain = answer.get("api_domain")
         if not isinstance(access, str) or not access or not isinstance(refresh, str):
             raise OAuthGrantError("OAuth: the token endpoint answered without an access_token")
         register_secrets(access, refresh)
-        if not isinstance(lifetime, (int, float)) or isinstance(lifetime, bool) or lifetime <= 0:
-            lifetime = 3600.0
         host = brightpearl_host(domain)
         if host is None:
             raise OAuthGrantError(
                 f"OAuth: the token endpoint named api_domain {str(domain)[:80]!r}, which is not a Brightpearl host; "
                 "no request was sent there. Check oauth_token_url"
             )
-        return Tokens(access, refresh, time.time() + float(lifetime), float(lifetime), host, self._origin)
+        lifetime = _lifetime(answer.get("expires_in"))
+        return Tokens(access, refresh, time.time() + lifetime, lifetime, host, generation=generation, origins=origins)
 
     # --- accounts -----------------------------------------------------------------------
     @override
@@ -264,10 +340,20 @@ class OAuthApp(AccessMode):
     def pinned(self) -> dict[str, str]:
         """The account lives where the token answer's api_domain says (through the datacentre table)."""
         self.prepare()
-        tokens, table = t.cast("Tokens", self._tokens), t.cast("DatacentreTable", self._datacentres)
+        tokens = t.cast("tuple[Tokens, Entry]", self._link)[0]
+        table = t.cast("DatacentreTable", self._datacentres)
         code = table.code_for_host(tokens.api_domain)
         if code is None:
             code = tokens.api_domain.split(".", 1)[0]
             if not table.learn(code, tokens.api_domain):
                 raise OAuthGrantError(f"OAuth: api_domain {tokens.api_domain!r} cannot be used")
         return {str(self.settings.account_code): code}
+
+
+def _lifetime(expires_in: object) -> float:
+    """Seconds the access token lives: expires_in within [floor, ceiling]; a missing or odd one is an hour."""
+    if not isinstance(expires_in, (int, float)) or isinstance(expires_in, bool) or not math.isfinite(expires_in):
+        return DEFAULT_LIFETIME_SECONDS
+    if expires_in < LIFETIME_FLOOR_SECONDS:
+        LOGGER.info("OAuth: the token answer says expires_in %g s; read as %.0f s", expires_in, LIFETIME_FLOOR_SECONDS)
+    return min(max(float(expires_in), LIFETIME_FLOOR_SECONDS), LIFETIME_CEILING_SECONDS)

@@ -3,7 +3,11 @@
 It prints the authorize URL for a person to open, receives Brightpearl's redirect on a
 loopback port, exchanges the code at the token endpoint (with the same transport rules as
 every request of the tap), and prints the refresh token once, or writes it to a file only
-its owner can read.
+its owner can read (atomically, never through a symlink).
+
+Any web page can make a browser send a request to the loopback port: a request whose `state`
+is not the one this command made is answered 400 and the wait goes on, and every connection
+has a timeout, so neither a forged callback nor an idle connection ends or blocks the flow.
 
     tap-brightpearl-oauth --config config.json [--port 8765] [--out refresh_token.txt]
 """
@@ -11,19 +15,24 @@ its owner can read.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.server
 import json
 import logging
 import os
 import secrets
+import signal
 import sys
+import tempfile
 import threading
+import time
 import typing as t
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 from typing_extensions import override
 
+from tap_brightpearl import stopping
 from tap_brightpearl.config_checks import problems
 from tap_brightpearl.errors import BrightpearlError
 from tap_brightpearl.oauth import token_url
@@ -34,38 +43,58 @@ from tap_brightpearl.settings import Settings
 LOGGER = logging.getLogger("tap-brightpearl-oauth")
 DEFAULT_AUTHORIZE = "https://oauth.brightpearl.com/authorize/{account}"  # third-party clients agree; not documented
 WAIT_SECONDS = 600
+CONNECTION_SECONDS = 10  # one connection to the callback port: a silent one is dropped after this
 
 
 class _Callback(http.server.BaseHTTPRequestHandler):
-    """Takes Brightpearl's redirect: `?code=...&state=...` (or `?error=...`)."""
+    """Takes Brightpearl's redirect: `?code=...&state=...` (or `?error=...&state=...`)."""
 
     server: _CallbackServer
+    timeout = CONNECTION_SECONDS
 
     def do_GET(self) -> None:
         query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
         if "code" not in query and "error" not in query:
-            self.send_response(404)
-            self.end_headers()
+            self._reply(404, b"Not found")
             return
-        self.server.answer = query
-        body = b"<html><body>Brightpearl authorized the tap. You can close this window.</body></html>"
-        self.send_response(200)
+        if not secrets.compare_digest(query.get("state", "").encode(), self.server.state.encode()):
+            LOGGER.warning("a request to the callback port carried another state: refused; still waiting")
+            self._reply(
+                400, b"<html><body>This is not the authorization tap-brightpearl-oauth asked for.</body></html>"
+            )
+            return
+        if not self.server.done.is_set():
+            self.server.answer = query
+        self._reply(200, b"<html><body>Brightpearl answered the tap. You can close this window.</body></html>")
+        self.server.done.set()
+
+    def _reply(self, status: int, body: bytes) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        self.server.done.set()
 
     @override
     def log_message(self, format: str, *args: object) -> None:
         """The query holds the code: never echo it."""
 
 
-class _CallbackServer(http.server.HTTPServer):
-    def __init__(self, port: int) -> None:
+class _CallbackServer(http.server.ThreadingHTTPServer):
+    """One thread per connection (an idle one blocks nobody), each with a timeout."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, state: str) -> None:
         super().__init__(("127.0.0.1", port), _Callback)
+        self.state = state
         self.answer: dict[str, str] = {}
         self.done = threading.Event()
+        self._started = time.monotonic()
+
+    def waited(self) -> float:
+        """Seconds since the server started listening."""
+        return time.monotonic() - self._started
 
 
 def _settings(path: str) -> Settings:
@@ -107,6 +136,32 @@ def exchange(runtime: Runtime, settings: Settings, code: str, redirect_uri: str)
     return refresh
 
 
+def write_private(path: str, text: str) -> None:
+    """Write `text` to `path`, mode 0600, atomically: a new file renamed over it (a symlink there is replaced)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=".tap-brightpearl-oauth-", dir=folder)  # 0600, O_EXCL
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+_stopped: list[int] = []
+
+
+def _stop(signum: int, frame: object) -> None:
+    """The first SIGINT or SIGTERM ends the flow with one line; later ones are ignored (no traceback)."""
+    if not _stopped:
+        _stopped.append(signum)
+        raise stopping.Interrupted(signum)
+
+
 def main(argv: t.Sequence[str] | None = None) -> int:
     """Run the authorization-code flow for a person; 0 when a refresh token was obtained."""
     parser = argparse.ArgumentParser(prog="tap-brightpearl-oauth", description=__doc__.split("\n\n")[0])
@@ -117,38 +172,47 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     parser.add_argument("--out", help="write the refresh token to this file (mode 600) instead of printing it")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    _stopped.clear()
+    for signum in stopping.SIGNALS:
+        signal.signal(signum, _stop)
     try:
-        settings = _settings(args.config)
-        redirect_uri = args.redirect_uri or f"http://localhost:{args.port}/callback"
-        state = secrets.token_urlsafe(24)
-        server = _CallbackServer(args.port)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        link = authorize_url(args.authorize_url, settings, redirect_uri, state)
-        print(f"Open this URL, log in to Brightpearl and allow the app:\n{link}", file=sys.stderr, flush=True)
-        if not server.done.wait(WAIT_SECONDS):
-            raise BrightpearlError(f"no redirect arrived on port {args.port} within {WAIT_SECONDS} s")
-        server.shutdown()
-        answer = server.answer
-        if answer.get("state") != state:
-            raise BrightpearlError("the redirect carried another state: not the authorization this command asked for")
-        if "error" in answer:
-            raise BrightpearlError(f"Brightpearl did not authorize the app: {answer['error']}")
-        register_secrets(answer.get("code"))
-        runtime = Runtime(settings, user_agent="tap-brightpearl-oauth")
-        refresh = exchange(runtime, settings, answer["code"], redirect_uri)
+        refresh = _authorize(args)
+        _stopped.append(0)  # the code is spent: from here a signal must not lose the token it bought
+        if args.out:
+            write_private(args.out, refresh + "\n")
+            LOGGER.info("refresh token written to %s (readable by you only); put it in refresh_token", args.out)
+        else:
+            sys.stdout.write(refresh + "\n")
+            sys.stdout.flush()
     except (BrightpearlError, requests.RequestException, OSError, ValueError) as exc:
         LOGGER.error("%s", exc)
         return 1
-    if args.out:
-        descriptor = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)  # also when the file was already there
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(refresh + "\n")
-        LOGGER.info("refresh token written to %s (readable by you only); put it in refresh_token", args.out)
-    else:
-        sys.stdout.write(refresh + "\n")
-        sys.stdout.flush()
+    except stopping.Interrupted as stop:
+        stopping.ignore_further()
+        LOGGER.error("interrupted (%s): no refresh token was obtained", stop.signal_name)
+        return stop.exit_code
     return 0
+
+
+def _authorize(args: argparse.Namespace) -> str:
+    """The flow itself: the URL for the person, the redirect, the code exchanged for a refresh token."""
+    settings = _settings(args.config)
+    redirect_uri = args.redirect_uri or f"http://localhost:{args.port}/callback"
+    state = secrets.token_urlsafe(24)
+    server = _CallbackServer(args.port, state)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    link = authorize_url(args.authorize_url, settings, redirect_uri, state)
+    print(f"Open this URL, log in to Brightpearl and allow the app:\n{link}", file=sys.stderr, flush=True)
+    while not server.done.wait(0.5):  # short waits: Ctrl-C is seen at once
+        if server.waited() > WAIT_SECONDS:
+            raise BrightpearlError(f"no redirect arrived on port {args.port} within {WAIT_SECONDS} s")
+    server.shutdown()
+    answer = server.answer
+    if "error" in answer:
+        raise BrightpearlError(f"Brightpearl did not authorize the app: {answer['error']}")
+    register_secrets(answer.get("code"))
+    runtime = Runtime(settings, user_agent="tap-brightpearl-oauth")
+    return exchange(runtime, settings, answer["code"], redirect_uri)
 
 
 def cli() -> None:

@@ -4,7 +4,8 @@ Each stream keeps its figures here: records, accounts read / skipped / failed, t
 why it failed. During long streams a progress line goes out at most every
 `progress_interval_seconds`; at the end, one INFO line per stream, then one JSON line on
 stderr (`{"type": "BRIGHTPEARL_RUN_SUMMARY", ...}`) that an orchestrator can alert on
-without parsing prose.
+without parsing prose. A run stopped by SIGINT or SIGTERM is `interrupted`, and so is the
+stream it was reading.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class StreamReport:
 
     name: str
     per_account: bool = False
-    status: str = "not selected"  # running | succeeded | failed | not selected
+    status: str = "not selected"  # running | succeeded | failed | interrupted | not selected
     records: int = 0
     accounts_total: int = 0
     accounts_read: int = 0
@@ -136,15 +137,23 @@ class RunReport:
         """Streams that failed, in run order."""
         return [r for r in self.streams.values() if r.status == "failed"]
 
-    def summarize(self) -> None:
-        """One INFO line per stream that ran, then the JSON summary on stderr."""
+    def summarize(self, *, interrupted: str | None = None) -> None:
+        """One INFO line per stream that ran, then the JSON summary on stderr.
+
+        `interrupted` names the signal that stopped the run: the run and the stream it was
+        reading are then `interrupted`, whatever else failed.
+        """
+        now = time.monotonic()
         for report in self.streams.values():
-            if report.status in ("succeeded", "failed"):
+            if interrupted and report.status == "running":
+                report.status, report.seconds = "interrupted", now - report.started
+            if report.status in ("succeeded", "failed", "interrupted"):
                 LOGGER.info("Summary: %s", report.line())
-        status = "failed" if self.failed else "succeeded"
-        summary = {
-            "type": SUMMARY_TYPE,
-            "status": status,
+        status = "interrupted" if interrupted else "failed" if self.failed else "succeeded"
+        summary: dict[str, t.Any] = {"type": SUMMARY_TYPE, "status": status}
+        if interrupted:
+            summary["signal"] = interrupted
+        summary |= {
             "failed_streams": [r.name for r in self.failed],
             "streams": {r.name: r.as_dict() for r in self.streams.values() if r.status != "not selected"},
         }

@@ -68,6 +68,8 @@ class Runtime:
         self.mode.bind(post=self.post_token, datacentres=self.datacentres)
         if settings.https_proxy:
             register_secrets(*_proxy_secrets(settings.https_proxy))
+        if settings.oauth_token_store and "://" in settings.oauth_token_store:
+            register_secrets(*_proxy_secrets(settings.oauth_token_store)[1:])  # its password, never the URL
 
     # --- requests -----------------------------------------------------------------------
     @functools.cached_property
@@ -210,7 +212,7 @@ def _query(params: t.Mapping[str, t.Any] | None) -> str | None:
 
 
 def _proxy_secrets(proxy: str) -> list[str]:
-    """The password (and the whole URL) of a proxy setting, for masking."""
+    """The whole URL, then its password, of a proxy (or token store) setting, for masking."""
     parts = urlsplit(proxy)
     found = [proxy]
     if parts.password:

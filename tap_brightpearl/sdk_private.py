@@ -14,6 +14,7 @@ Nothing else in the tap may touch a private SDK member.
 | `Stream._write_state_message` | the fast path writes STATE after the records it covers |
 | `Stream.state_manager.is_flushed` | marks state dirty after the fast path moved a bookmark |
 | `singer_sdk.helpers._state.PROGRESS_MARKERS` | the key of unfinished progress a failed stream must drop |
+| `PluginBase._setup_signal_handlers` | overridden: stopping.py ends a stopped run with 130/143 (the SDK: 0) |
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from singer_sdk.streams.core import Stream
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
+#: private members of the SDK's plugin base the tap overrides (tap.py)
+PLUGIN_MEMBERS = ("_setup_signal_handlers",)
 MEMBERS = (
     "_sync_records",
     "_increment_stream_state",

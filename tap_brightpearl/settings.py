@@ -167,8 +167,18 @@ def config_schema() -> dict[str, t.Any]:
         ),
         _secret(
             "token_encryption_key",
-            "OAuth: the key that encrypts tokens kept in state; required for a public client "
-            "(no client_secret), else derived from client_secret.",
+            "OAuth: the key that encrypts the kept tokens (token store and state); when set it is the key, "
+            "whatever client_secret says. Required for a public client (no client_secret); without it the key "
+            "is derived from client_secret.",
+        ),
+        _prop(
+            "oauth_token_store",
+            th.StringType,
+            "OAuth: where the token chain is kept between runs, outside STATE: an SQLite file path, or a "
+            "SQLAlchemy URL such as postgresql+psycopg://user@host/db for runs on several workers (needs "
+            "tap-brightpearl[postgres]). Default: an SQLite file in $XDG_STATE_HOME (or ~/.local/state)"
+            "/tap-brightpearl/. May hold a password: treated as a secret.",
+            secret=True,
         ),
         _prop(
             "lookback_minutes",
@@ -274,6 +284,7 @@ class Settings:
     refresh_token: str | None = None
     oauth_token_url: str | None = None
     token_encryption_key: str | None = None
+    oauth_token_store: str | None = None
     lookback_minutes: int = DEFAULTS["lookback_minutes"]
     shard_count: int = DEFAULTS["shard_count"]
     shard_index: int = DEFAULTS["shard_index"]

@@ -18,8 +18,8 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.tap_base import CliTestOptionValue
 from typing_extensions import override
 
-from tap_brightpearl import about_streams, logs, setup_check
-from tap_brightpearl.config_checks import env_problems, problems
+from tap_brightpearl import about_streams, logs, setup_check, stopping
+from tap_brightpearl.config_checks import env_problems, problems, reserved_stream_names
 from tap_brightpearl.datacenters import DatacentreConfigError
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError
 from tap_brightpearl.redact import redact, register_secrets
@@ -114,13 +114,14 @@ class TapBrightpearl(Tap):
         errors: list[str] = []
         for error in validator.iter_errors(dict(self._config)):
             setting = str(error.path[0]) if error.path else ""
-            if setting in (*SECRET_SETTINGS, "https_proxy"):
+            if setting in (*SECRET_SETTINGS, "https_proxy", "oauth_token_store"):
                 errors.append(f"{setting}: invalid value ({error.validator} check failed; value not shown)")
             else:
                 errors.append(redact(f"{_where_in_config(self._config, list(error.path))}: {error.message}"))
         errors += problems(self._config)
         errors += mode_class(self._config).problems(self._config)
         errors += setting_problems(self._config.get("custom_streams"), BUILTIN_NAMES)
+        errors += reserved_stream_names(self._config.get("custom_streams"), BUILTIN_NAMES)
         for line in unknown_settings(self._config, schema):
             self.logger.warning("%s", line)
         if not errors:
@@ -173,22 +174,41 @@ class TapBrightpearl(Tap):
 
     # --- the run ------------------------------------------------------------------------
     @override
+    def _setup_signal_handlers(self) -> None:
+        """SIGINT and SIGTERM stop the run the tap's way (stopping.py), not with the SDK's exit 0 (sdk_private.py)."""
+        stopping.install()
+
+    @override
     def sync_all(self) -> None:
-        """Every selected stream in order; a failing stream stops no other; then the summary."""
+        """Every selected stream in order; a failing stream stops no other; then the summary.
+
+        SIGINT or SIGTERM ends it with the last STATE and a summary marked interrupted (the
+        exit status is set by `_one_line_failures`).
+        """
         problems = selection_problems(self.input_catalog, self.streams)
         if problems:
             raise BrightpearlError("; ".join(problems))
-        try:
-            self.runtime.mode.prepare()
-        except AuthenticationError as exc:
-            raise BrightpearlError(f"{exc}. {self.runtime.mode.credential_hint}") from None
-        super().sync_all()
-        self.runtime.remember_into(self.state)
-        self.state_writer.write_state(self.state)
         report = self.runtime.report
-        report.summarize()
+        try:
+            try:
+                self.runtime.mode.prepare()
+            except AuthenticationError as exc:
+                raise BrightpearlError(f"{exc}. {self.runtime.mode.credential_hint}") from None
+            super().sync_all()
+        except stopping.Interrupted as stop:
+            with stopping.shielded():
+                self._end_of_run(interrupted=stop.signal_name)
+            raise
+        with stopping.shielded():
+            self._end_of_run()
         if report.failed:
             raise RunFailedError(report.failure_message())
+
+    def _end_of_run(self, *, interrupted: str | None = None) -> None:
+        """The last STATE (datacentres and tokens included), then the summary."""
+        self.runtime.remember_into(self.state)
+        self.state_writer.write_state(self.state)
+        self.runtime.report.summarize(interrupted=interrupted)
 
     # --- the command line ---------------------------------------------------------------
     @classmethod
@@ -262,9 +282,17 @@ class TapBrightpearl(Tap):
     @classmethod
     @contextlib.contextmanager
     def _one_line_failures(cls) -> t.Iterator[None]:
-        """Turn every failure this tap knows into one ERROR line and exit status 1."""
+        """Turn every failure this tap knows into one ERROR line and exit status 1 (a stop signal: 130 or 143)."""
         try:
             yield
+        except stopping.Interrupted as stop:
+            cls.logger.warning(
+                "Interrupted by %s: the run stopped after its last STATE; run it again to resume (exit status %d)",
+                stop.signal_name,
+                stop.exit_code,
+            )
+            stopping.ignore_further()
+            sys.exit(stop.exit_code)
         except ConfigValidationError as exc:
             cls.logger.error("Config validation failed: %s", redact("; ".join(exc.errors or [str(exc)])))
             sys.exit(1)

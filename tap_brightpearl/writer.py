@@ -42,7 +42,7 @@ class ChunkedMsgSpecWriter(MsgSpecWriter):
         super().__init__()
         self._pending = bytearray()
         self._since = time.monotonic()
-        self._lock = threading.RLock()  # re-entrant: the SDK's SIGTERM handler writes STATE
+        self._lock = threading.RLock()  # re-entrant: a signal handler may run while the main thread holds it
         _live.add(self)
 
     @override
@@ -86,9 +86,10 @@ class ChunkedMsgSpecWriter(MsgSpecWriter):
 def _stop_signals_held() -> t.Iterator[None]:
     """Hold SIGTERM/SIGINT while a chunk goes out; they are delivered as soon as it is written.
 
-    The SDK's handler writes a STATE and exits. Run inside a write blocked on a full pipe, it
-    cut a line in two and dropped the rest of the chunk, records its STATE vouched for
-    (tests/test_kill_resume.py). SIGKILL still ends a tap whose target stopped reading.
+    The stop handler (stopping.py) raises in the main thread, and the run then writes its last
+    STATE. Raised inside a write blocked on a full pipe, it cut a line in two and dropped the
+    rest of the chunk, records that STATE vouched for (tests/test_kill_resume.py). SIGKILL still
+    ends a tap whose target stopped reading.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield

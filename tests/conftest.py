@@ -39,6 +39,7 @@ SECRET_SETTINGS = (
     "refresh_token",
     "token_encryption_key",
     "https_proxy",
+    "oauth_token_store",
 )
 DEVELOPER_STREAMS = ("installed_accounts", "account_timezones")
 ACCOUNT_STREAMS = ("orders", "products", "contacts", "warehouses", "account_configuration")
@@ -132,6 +133,15 @@ def catalog_selecting(config: dict[str, Any], streams: set[str] | tuple[str, ...
             if not meta["breadcrumb"]:
                 meta["metadata"]["selected"] = entry["tap_stream_id"] in streams
     return catalog
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh XDG_STATE_HOME per test: every tap process of one test shares the default OAuth token store,
+    and no test reads another's (or the user's own ~/.local/state)."""
+    where = tmp_path_factory.mktemp("state-home")
+    monkeypatch.setenv("XDG_STATE_HOME", str(where))
+    return where
 
 
 @pytest.fixture

@@ -103,3 +103,16 @@ def test_every_private_sdk_member_the_tap_uses_is_listed_and_still_there():
 def test_no_module_is_longer_than_about_400_lines():
     long = {p.name: n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 420}
     assert long == {}
+
+
+def test_the_sdk_plugin_hook_the_tap_overrides_is_still_there():
+    from singer_sdk.plugin_base import PluginBase
+
+    from tap_brightpearl.tap import TapBrightpearl
+
+    for member in sdk_private.PLUGIN_MEMBERS:
+        assert callable(getattr(PluginBase, member, None)), f"singer-sdk no longer has PluginBase.{member}"
+        assert list(inspect.signature(getattr(PluginBase, member)).parameters) == ["self"], member
+        assert member in vars(TapBrightpearl), f"the tap no longer overrides {member}"
+    # The SDK still calls the hook from its constructor (else the SDK's own handler, exit 0, would stay).
+    assert "self._setup_signal_handlers()" in inspect.getsource(PluginBase.__init__)

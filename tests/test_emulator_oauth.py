@@ -337,3 +337,22 @@ def test_oauth_is_off_until_enabled() -> None:
         e.enable_oauth()
         with pytest.raises(KeyError):
             e.oauth_refresh_token("nosuchaccount")
+
+
+def test_the_token_chain_knobs_delay_lie_about_lifetimes_and_die_after_retiring(emu: Emulator) -> None:
+    """For tests of a client's chain: a slow answer, a bogus expires_in, a server that dies mid-refresh."""
+    a = account(emu)
+    first = emu.oauth_refresh_token(a.accountCode)
+    assert emu.oauth.live_refresh_tokens(a.accountCode) == {first}
+    emu.oauth.answer_delay, emu.oauth.expires_in = 0.5, 1e-6
+    started = time.monotonic()
+    answer = refresh(emu, a, first).json()
+    assert time.monotonic() - started >= 0.5 and answer["expires_in"] == 1e-6
+    second = answer["refresh_token"]
+    assert emu.oauth.live_refresh_tokens(a.accountCode) == {second}, "the used token was retired"
+    emu.oauth.answer_delay, emu.oauth.resets_after_retire = 0.0, 1
+    with pytest.raises(requests.ConnectionError):
+        refresh(emu, a, second)  # retired, then the connection is cut: the new token never arrives
+    assert second not in emu.oauth.live_refresh_tokens(a.accountCode)
+    assert error_of(refresh(emu, a, second)) == (400, "invalid_grant")
+    assert emu.oauth.token_requests == 3 and emu.oauth_refresh_count == 2

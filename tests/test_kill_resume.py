@@ -3,7 +3,7 @@
 What a target saw is exactly the complete lines read from the tap's stdout. Across all runs the
 union of records must hold every account (at-least-once), each run must be the sorted list from
 its bookmark on (so a duplicate can only be a record the previous run emitted after its last STATE,
-or a tie at the bookmark), and SIGTERM must end with a final STATE that resumes correctly.
+or a tie at the bookmark), and SIGTERM must end with a final STATE that resumes correctly (and exit 143).
 """
 
 from __future__ import annotations
@@ -201,8 +201,8 @@ def test_sigterm_ends_cleanly_with_a_final_state_that_resumes(big, setup):
         time.sleep(0.001)
     first.proc.send_signal(signal.SIGTERM)
     reader.join(60)
-    assert first.finish() == 0
-    assert "Gracefully shutting down" in first.stderr
+    assert first.finish() == 143, "a stopped run is not a complete one"
+    assert "Interrupted by SIGTERM" in first.stderr and '"status":"interrupted"' in first.stderr
     assert len(first.records) < N_ACCOUNTS, "SIGTERM must stop the run"
     _check_run(first, expected, None, tokens)
     mark = _last_state_is_true(first, expected)
@@ -226,7 +226,7 @@ def test_sigterm_while_the_target_is_not_reading_still_ends_with_whole_lines_and
         run.proc.send_signal(signal.SIGTERM)
         assert run.proc.stdout is not None
         tail = run.proc.stdout.read()
-        assert run.finish() == 0
+        assert run.finish() == 143
         assert tail.endswith(b"\n"), "output must end on a line boundary"
         run.messages += [json.loads(line) for line in tail.splitlines()]  # every line whole JSON
         _last_state_is_true(run, expected)

@@ -83,7 +83,9 @@ def test_the_new_tokens_reach_state_before_any_record(oauth_emu, tap):
         i for i, m in enumerate(run.messages) if m["type"] == "STATE" and "oauth" in m["value"].get("bookmarks", {})
     ]
     assert sealed and sealed[0] < first_record
-    assert set(run.final_state["bookmarks"]["oauth"]) == {"sealed"}
+    kept = run.final_state["bookmarks"]["oauth"]
+    assert set(kept) == {"sealed", "generation", "origins"} and kept["generation"] == 1
+    assert all(len(mark) == 32 for mark in kept["origins"]), "origin marks are keyed hashes, not tokens"
     assert_no_tokens(run, oauth_emu)
 
 

@@ -111,6 +111,11 @@ class OAuthProvider:
         self.access_ttl = 604800.0
         self.rotate = True
         self.code_ttl = CODE_TTL  # tests may shorten it to see a code expire
+        # Knobs for tests of a client's token chain (a token server that retires each token when used):
+        self.answer_delay = 0.0  # seconds between retiring the sent refresh token and answering
+        self.expires_in: float | None = None  # the expires_in to answer, whatever the tokens really live
+        self.resets_after_retire = 0  # this many refreshes retire the token, then cut the connection
+        self.token_requests = 0  # token requests received (counted on arrival)
         self.grants: list[str] = []
         self.refresh_count = 0
         self._refresh: dict[str, tuple[str, str]] = {}  # live refresh token -> (account, client_id)
@@ -143,6 +148,11 @@ class OAuthProvider:
         with self._lock:
             self._refresh = {t: owner for t, owner in self._refresh.items() if owner[0] != account}
 
+    def live_refresh_tokens(self, account: str) -> set[str]:
+        """The refresh tokens of ``account`` a refresh would accept now (each is retired when used)."""
+        with self._lock:
+            return {t for t, owner in self._refresh.items() if owner[0] == account}
+
     def expire_all(self) -> None:
         """Make every access token issued so far answer "Authorization token expired"."""
         with self._lock:
@@ -167,6 +177,8 @@ class OAuthProvider:
         """Answer POST /oauth/token or /{account}/oauth/token."""
         if not self.enabled:
             return not_found()
+        with self._lock:
+            self.token_requests += 1
         try:
             if method != "POST":
                 raise _refuse(405, "invalid_request", "use POST")  # guess
@@ -189,14 +201,20 @@ class OAuthProvider:
                 self._access[access] = _Access(account, time.monotonic() + self.access_ttl)
                 self._issued.append(access)
                 self.grants.append(grant)
+                cut = grant == "refresh_token" and self.resets_after_retire > 0
+                self.resets_after_retire -= cut
         except _Refused as refused:
             return refused.reply
+        if self.answer_delay:
+            time.sleep(self.answer_delay)  # the sent token is already retired: a client that gives up loses the chain
+        if cut:
+            return Reply(0, mode="reset")
         answer = {
             "access_token": access,
             "refresh_token": refresh,
             "api_domain": self._api_domain(account),
             "token_type": "Bearer",
-            "expires_in": math.ceil(self.access_ttl),
+            "expires_in": math.ceil(self.access_ttl) if self.expires_in is None else self.expires_in,
         }
         return Reply(200, dumps(answer), headers=dict(NO_STORE))
 

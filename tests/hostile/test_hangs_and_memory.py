@@ -105,6 +105,8 @@ def test_stop_signal_ends_a_run_stuck_on_an_account_request(fake, public_catalog
             pytest.fail(f"still running 30 s after {signal.Signals(signum).name}")
         reader.join(10)
     run = parse_run(proc.returncode, "".join(out), (tmp_path / "stderr.txt").read_text())
+    assert run.returncode == 128 + signum, "a stopped run exits 130 (SIGINT) or 143 (SIGTERM), never 0"
+    assert '"status":"interrupted"' in run.stderr
     newest = None
     for message in run.messages:
         if message["type"] == "RECORD" and message["stream"] == "installed_accounts":
