@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.emulator import Emulator
-from tests.pipelines.conftest import REPO, Meltano, tap_env
+from tests.pipelines.conftest import Meltano, tap_env
 
 pytestmark = pytest.mark.pipeline
 
@@ -92,7 +92,7 @@ def test_a_pipeline_killed_between_the_refresh_and_the_drain_loses_no_token(
         code, env = account_env(emu, oauth_token_store=token_database)
         proc = subprocess.Popen(
             [str(meltano.binary), "--environment", "ci", *RUN],
-            cwd=REPO,
+            cwd=meltano.project,
             env={**os.environ, **meltano.base_env, **env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
