@@ -25,11 +25,14 @@ if [ -z "$UV" ]; then
   fi
 fi
 
+# The postgres extra (psycopg) lets several workers share one system database (MELTANO_DATABASE_URI=
+# postgresql+psycopg://...), as the Airflow deployment in orchestrate/airflow/README.md does.
 if [ ! -x "$MELTANO_VENV/bin/meltano" ] \
-   || ! "$MELTANO_VENV/bin/meltano" --version 2>/dev/null | grep -q "$MELTANO_VERSION"; then
-  echo "ensure_meltano: installing meltano==$MELTANO_VERSION into $MELTANO_VENV" >&2
+   || ! "$MELTANO_VENV/bin/meltano" --version 2>/dev/null | grep -q "$MELTANO_VERSION" \
+   || ! "$MELTANO_VENV/bin/python" -c "import psycopg" 2>/dev/null; then
+  echo "ensure_meltano: installing meltano[postgres]==$MELTANO_VERSION into $MELTANO_VENV" >&2
   "$UV" venv --quiet --allow-existing --python "$PY" "$MELTANO_VENV"
-  VIRTUAL_ENV="$MELTANO_VENV" "$UV" pip install --quiet "meltano==$MELTANO_VERSION"
+  VIRTUAL_ENV="$MELTANO_VENV" "$UV" pip install --quiet "meltano[postgres]==$MELTANO_VERSION"
 fi
 # Meltano's uv venv backend wants uv on PATH: keep the one we found next to meltano.
 if [ ! -e "$MELTANO_VENV/bin/uv" ]; then ln -sf "$UV" "$MELTANO_VENV/bin/uv"; fi
