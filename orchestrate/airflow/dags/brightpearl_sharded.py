@@ -29,7 +29,7 @@ from brightpearl_meltano import (  # beside this file; Airflow puts the dags fol
     Param,
     dag,
     default_args,
-    meltano_run,
+    meltano_el,
     select_env,
     task,
 )
@@ -43,7 +43,7 @@ def shard_kwargs(shard_count: int) -> list[dict[str, Any]]:
     """One MeltanoRunOperator's arguments per shard: its command (own state id) and environment."""
     return [
         {
-            "bash_command": meltano_run(f"shard-{index}-of-{shard_count}"),
+            "bash_command": meltano_el(f"shard-{index}-of-{shard_count}"),
             "env": {
                 **select_env(ACCOUNT_STREAMS),
                 "TAP_BRIGHTPEARL_SHARD_COUNT": str(shard_count),
@@ -69,7 +69,7 @@ def brightpearl_accounts_sharded() -> None:
     """developer_tools, then plan_shards, then accounts_shard[0..shard_count-1] in parallel."""
     developer_tools = MeltanoRunOperator(
         task_id="developer_tools",
-        bash_command=meltano_run("developer-tools"),
+        bash_command=meltano_el("developer-tools"),
         env=select_env(DEVELOPER_STREAMS),
     )
 
