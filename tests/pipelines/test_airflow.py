@@ -189,7 +189,8 @@ def test_dags_import_with_each_versions_own_api(airflow: Airflow) -> None:
     sharded = probe["dags"][SHARDED_DAG_ID]
     assert {k: (v["type"], v["up"]) for k, v in sharded["tasks"].items()} == {
         "developer_tools": ("MeltanoRunOperator", []),
-        "plan_shards": ("_PythonDecoratedOperator", ["developer_tools"]),
+        "account_tables": ("_PythonDecoratedOperator", ["developer_tools"]),
+        "plan_shards": ("_PythonDecoratedOperator", ["account_tables"]),
         "accounts_shard": ("MappedOperator", ["plan_shards"]),
     }
     assert json.loads(sharded["tasks"]["developer_tools"]["env"]["TAP_BRIGHTPEARL__SELECT"]) == [
@@ -300,6 +301,7 @@ def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
         conf = json.dumps({"shard_count": shards})  # the param, at run time (the default is 4)
         result = airflow("dags", "test", SHARDED_DAG_ID, "2024-06-01", "--conf", conf, env=env)
         assert result.returncode == 0, result.stdout[-5000:]
+        assert "Tables ready for orders, products, contacts, warehouses, account_configuration" in result.stdout
         assert_no_secrets(result.stdout)
         enabled = {a.accountCode for a in emu.accounts if a.enabled and not a.gone}
         every = {a.accountCode for a in emu.accounts}
@@ -315,6 +317,7 @@ def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
         installed = {r["accountCode"] for r in query("select * from installed_accounts")}
 
     assert airflow.task_instances(SHARDED_DAG_ID) == [
+        ("account_tables", -1, "success", None),
         ("accounts_shard", 0, "success", f"shard 0 of {shards}"),
         ("accounts_shard", 1, "success", f"shard 1 of {shards}"),
         ("developer_tools", -1, "success", None),

@@ -60,10 +60,13 @@ RETRY_DELAY_SECONDS = _seconds("BRIGHTPEARL_RETRY_DELAY_SECONDS", 300.0)
 __all__ = [
     "AIRFLOW_MAJOR",
     "API_CONN_ID",
+    "ENVIRONMENT",
+    "MELTANO",
     "PROJECT_DIR",
     "WAREHOUSE_CONN_ID",
     "MeltanoRunOperator",
     "Param",
+    "connection_env",
     "dag",
     "default_args",
     "meltano_el",
@@ -147,6 +150,20 @@ def warehouse_env(conn: Any) -> dict[str, str]:
     return env
 
 
+def connection_env(api_conn_id: str, warehouse_conn_id: str, log: Any) -> dict[str, str]:
+    """The pipeline's settings from the two Airflow connections (one that does not exist is skipped)."""
+    env: dict[str, str] = {}
+    api = _connection(api_conn_id)
+    if api is not None:
+        env.update(brightpearl_env(api))
+    warehouse = _connection(warehouse_conn_id)
+    if warehouse is not None:
+        env.update(warehouse_env(warehouse))
+    found = [c for c, conn in ((api_conn_id, api), (warehouse_conn_id, warehouse)) if conn]
+    log.info("Settings from connections: %s; the rest from the worker environment", ", ".join(found) or "none")
+    return env
+
+
 class MeltanoRunOperator(BashOperator):
     """A BashOperator that adds the pipeline's settings from Airflow connections at run time."""
 
@@ -161,14 +178,5 @@ class MeltanoRunOperator(BashOperator):
 
     def execute(self, context: Any) -> Any:
         """Resolve the connections here, after templating, so no secret is stored as a rendered field."""
-        extra: dict[str, str] = {}
-        api = _connection(self.api_conn_id)
-        if api is not None:
-            extra.update(brightpearl_env(api))
-        warehouse = _connection(self.warehouse_conn_id)
-        if warehouse is not None:
-            extra.update(warehouse_env(warehouse))
-        found = [c for c, conn in ((self.api_conn_id, api), (self.warehouse_conn_id, warehouse)) if conn]
-        self.log.info("Settings from connections: %s; the rest from the worker environment", ", ".join(found) or "none")
-        self.env = {**(self.env or {}), **extra}
+        self.env = {**(self.env or {}), **connection_env(self.api_conn_id, self.warehouse_conn_id, self.log)}
         return super().execute(context)
