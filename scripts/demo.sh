@@ -18,13 +18,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-export PYTHON="$PY"
-echo "==> Installing uv and Meltano if needed (cached under ~/.cache/tap-brightpearl)"
-MELTANO="$("$ROOT/scripts/ensure_meltano.sh")"
-echo "==> Syncing the project's environment (.venv, from uv.lock)"
+# The machine's Python (3.10+) and uv (installed into ~/.cache/tap-brightpearl if absent).
 # shellcheck source=scripts/_uv.sh
 source "$ROOT/scripts/_uv.sh"
+echo "==> Installing Meltano if needed (cached under ~/.cache/tap-brightpearl)"
+MELTANO="$("$ROOT/scripts/ensure_meltano.sh")"
+echo "==> Syncing the project's environment (.venv, from uv.lock)"
 (cd "$ROOT" && uv sync --frozen --quiet)
 VENV_PY="$ROOT/.venv/bin/python"
 
@@ -39,13 +38,16 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-cd "$ROOT"
-# A throwaway system database from the first meltano command on: nothing lands in .meltano/
-# of the checkout, and no state from earlier runs.
+# Meltano runs in a throwaway copy of the project with a throwaway system database: the
+# checkout's meltano.yml, .meltano/ and .env stay as they are, and no state from earlier runs.
+PROJECT="$("$ROOT/scripts/copy_project.sh" "$WORK/project")"
+cd "$PROJECT"
+export MELTANO_PROJECT_ROOT="$PROJECT"
 export MELTANO_DATABASE_URI="sqlite:///$WORK/meltano.db"
-echo "==> Installing the Meltano plugins tap-brightpearl and target-csv"
+export MELTANO_SEND_ANONYMOUS_USAGE_STATS=false
+echo "==> Installing the Meltano plugins tap-brightpearl and target-csv (in a copy of the project)"
 "$MELTANO" install tap-brightpearl target-csv >"$WORK/install.log" 2>&1 \
-  || { tail -n 30 "$WORK/install.log" >&2; echo "demo: meltano install failed" >&2; exit 1; }
+  || { tail -n 30 "$WORK/install.log" >&2; echo "demo: meltano install failed (log above)" >&2; exit 1; }
 
 echo "==> Starting the Brightpearl emulator ($ACCOUNTS accounts, 3 datacentres)"
 "$VENV_PY" -m tests.emulator --accounts "$ACCOUNTS" --seed "$SEED" \
@@ -78,5 +80,5 @@ rm -f "$ROOT/demo-output/"*.csv
 cp "$WORK/output/"*.csv "$ROOT/demo-output/"
 echo
 echo "CSV files kept in demo-output/ (one per stream). Next, in README.md:"
-echo "  \"Try it against the emulator\": run the tap yourself, every stream, with its own emulator"
+echo "  \"Try it against the emulator\": run the tap yourself, every stream, as a public, a private and an OAuth app"
 echo "  \"With Meltano\": your own Brightpearl into PostgreSQL (needs your credentials and TARGET_POSTGRES_SQLALCHEMY_URL)"

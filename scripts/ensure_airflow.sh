@@ -14,8 +14,6 @@ set -euo pipefail
 AIRFLOW2_VERSION="2.10.5"
 AIRFLOW3_VERSION="3.3.2"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-CACHE="${BP_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tap-brightpearl}"
-PY="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 
 LOCK=0
 if [ "${1:-}" = "--lock" ]; then LOCK=1; shift; fi
@@ -30,23 +28,11 @@ case "$VERSION" in
   *) REQUIREMENT="apache-airflow==$VERSION" ;;
 esac
 CONSTRAINTS="$ROOT/orchestrate/airflow/constraints/apache-airflow-$VERSION.txt"
+# The same uv and Python as every script (scripts/_uv.sh): uv on PATH, else a cached venv of it.
+# shellcheck source=scripts/_uv.sh
+source "$ROOT/scripts/_uv.sh"
+CACHE="$BP_TOOLS_CACHE"
 mkdir -p "$CACHE"
-
-if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
-  echo "ensure_airflow: $PY is $("$PY" -V 2>&1); Python 3.10 or newer is needed" >&2
-  exit 1
-fi
-
-# The same uv as scripts/ensure_meltano.sh: on PATH, else a cached venv of it from PyPI.
-UV="$(command -v uv || true)"
-if [ -z "$UV" ]; then
-  UV="$CACHE/uv-venv/bin/uv"
-  if [ ! -x "$UV" ]; then
-    echo "ensure_airflow: installing uv from PyPI into $CACHE/uv-venv" >&2
-    "$PY" -m venv "$CACHE/uv-venv"
-    "$CACHE/uv-venv/bin/python" -m pip install --quiet --disable-pip-version-check uv
-  fi
-fi
 
 if [ "$LOCK" = 1 ]; then
   {
@@ -75,7 +61,7 @@ if [ ! -x "$VENV/bin/airflow" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ];
   echo "ensure_airflow: installing $REQUIREMENT into $VENV" >&2
   rm -rf "$VENV"
   "$UV" venv --quiet --allow-existing --python "$PY" "$VENV"
-  VIRTUAL_ENV="$VENV" "$UV" pip install --quiet "$REQUIREMENT" -c "$CONSTRAINTS"
+  "$UV" pip install --quiet --python "$VENV/bin/python" "$REQUIREMENT" -c "$CONSTRAINTS"
   echo "$WANT" > "$STAMP"
 fi
 echo "$VENV"

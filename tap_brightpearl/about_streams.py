@@ -1,31 +1,47 @@
-"""The streams section `tap-brightpearl --about` adds to the SDK's: every stream, its key and replication."""
+"""The streams section `tap-brightpearl --about` adds to the SDK's: every stream, its key, replication and evidence."""
 
 from __future__ import annotations
 
 import json
 import typing as t
 
-from tap_brightpearl.stream_list import ACCOUNT_STREAMS, DEVELOPER_TOOLS_STREAMS
+from tap_brightpearl.catalog import ROWS
+from tap_brightpearl.stream_list import DEVELOPER_TOOLS_STREAMS
 
 CUSTOM = "one stream per custom_streams entry (see the README)"
+DEVELOPER_EVIDENCE = {
+    "installed_accounts": "documented: docs/installed_accounts.body.json",
+    "account_timezones": "documented: help article 'Developer-tools messages' (../shared/brightpearl-api.md)",
+}
 
 
 def streams() -> list[dict[str, t.Any]]:
     """One row per built-in stream, in sync order."""
     rows = []
-    for group, classes in (("developer tools", DEVELOPER_TOOLS_STREAMS), ("account", ACCOUNT_STREAMS)):
-        for cls in classes:
-            key = getattr(cls, "replication_key", None)
-            key = key if isinstance(key, str) else None  # the SDK's property on snapshot streams
-            rows.append(
-                {
-                    "name": cls.name,
-                    "key_properties": list(cls.primary_keys or ()),
-                    "replication": f"INCREMENTAL on {key}" if key else "FULL_TABLE",
-                    "kind": group,
-                    "deletes": bool(getattr(cls, "deletable", False)),
-                }
-            )
+    for cls in DEVELOPER_TOOLS_STREAMS:
+        key = getattr(cls, "replication_key", None)
+        key = key if isinstance(key, str) else None  # the SDK's property on snapshot streams
+        rows.append(
+            {
+                "name": cls.name,
+                "key_properties": list(cls.primary_keys or ()),
+                "replication": f"INCREMENTAL on {key}" if key else "FULL_TABLE",
+                "kind": "developer tools",
+                "deletes": False,
+                "evidence": [DEVELOPER_EVIDENCE[cls.name]],
+            }
+        )
+    for row in ROWS:
+        rows.append(
+            {
+                "name": row.name,
+                "key_properties": ["accountCode", *(k for k in row.key if k != "accountCode")],
+                "replication": f"INCREMENTAL on {row.replication}" if row.replication else "FULL_TABLE",
+                "kind": "account",
+                "deletes": row.deletable,
+                "evidence": [str(e) for e in row.evidence],
+            }
+        )
     return rows
 
 
@@ -38,18 +54,21 @@ def render(about: str, output_format: str | None) -> str:
         info["custom_streams"] = CUSTOM
         return json.dumps(info, indent=2)
     if output_format == "markdown":
-        lines = ["", "## Streams", "", "| Stream | Key | Replication | Kind |", "|:--|:--|:--|:--|"]
+        lines = ["", "## Streams", "", "| Stream | Key | Replication | Kind | Evidence |", "|:--|:--|:--|:--|:--|"]
         for row in rows:
             deletes = "; deletes flagged" if row["deletes"] else ""
             key = ", ".join(row["key_properties"])
-            lines.append(f"| {row['name']} | {key} | {row['replication']}{deletes} | {row['kind']} |")
+            evidence = "<br>".join(row["evidence"])
+            lines.append(f"| {row['name']} | {key} | {row['replication']}{deletes} | {row['kind']} | {evidence} |")
         lines += ["", f"Plus {CUSTOM}."]
         return about.rstrip("\n") + "\n" + "\n".join(lines)
     lines = ["Streams:"]
     for row in rows:
         deletes = "; deletes flagged" if row["deletes"] else ""
+        evidence = "; ".join(row["evidence"])
         lines.append(
-            f"  - {row['name']}: key {', '.join(row['key_properties'])}; {row['replication']}{deletes} ({row['kind']})"
+            f"  - {row['name']}: key {', '.join(row['key_properties'])}; {row['replication']}{deletes} "
+            f"({row['kind']}; {evidence})"
         )
     lines.append(f"  (plus {CUSTOM})")
     return about.rstrip("\n") + "\n" + "\n".join(lines)

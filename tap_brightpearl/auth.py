@@ -30,9 +30,15 @@ def sign(token: str, secret: str) -> str:
 
 
 class DeveloperTokenAuthenticator(APIAuthenticatorBase):
-    """Adds `brightpearl-dev-ref` and the signed `brightpearl-dev-token` to a request."""
+    """Adds `brightpearl-dev-ref`, `brightpearl-app-ref` and the signed `brightpearl-dev-token` to a request.
 
-    def __init__(self, *, developer_reference: str, developer_token: str, developer_secret: str) -> None:
+    installed-accounts needs all three (Brightpearl's reference page); account-timezone is
+    documented with the first and the last, and takes the app reference beside them.
+    """
+
+    def __init__(
+        self, *, developer_reference: str, app_reference: str, developer_token: str, developer_secret: str
+    ) -> None:
         """Sign the developer token once per run; the signature never changes within one."""
         super().__init__()
         signed = sign(developer_token, developer_secret)
@@ -40,6 +46,7 @@ class DeveloperTokenAuthenticator(APIAuthenticatorBase):
         self.developer_reference = developer_reference
         self.auth_headers = {
             "brightpearl-dev-ref": developer_reference,
+            "brightpearl-app-ref": app_reference,
             "brightpearl-dev-token": signed,
         }
 

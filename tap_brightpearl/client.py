@@ -57,9 +57,11 @@ class BrightpearlStream(Stream):
     #: the sentence that tells a user what to do when the stream fails
     failure_hint: t.ClassVar[str] = "Run again; it resumes from its state."
 
-    def __init__(self, tap: Tap, runtime: Runtime) -> None:
+    def __init__(
+        self, tap: Tap, runtime: Runtime, *, name: str | None = None, schema: dict[str, t.Any] | None = None
+    ) -> None:
         """Keep the runtime: session, throttle, datacentres, accounts and report of the run."""
-        super().__init__(tap)
+        super().__init__(tap, schema=schema, name=name)
         self.runtime = runtime
         self._future_seen = 0
         self.raw_ok = False

@@ -25,6 +25,7 @@ BUILTIN_DATACENTRES: dict[str, str] = {
     "usw1": "https://ws-usw.brightpearl.com",
 }
 DEFAULT_DATACENTRE = "euw1"
+MASTER = "euw1"  # installed-accounts and account-location are served here only (doc)
 BRIGHTPEARL_DOMAINS = ("brightpearl.com", "brightpearlconnect.com")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")

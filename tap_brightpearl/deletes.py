@@ -1,13 +1,13 @@
 """Deletes, the Singer way: Brightpearl keeps no tombstones, so the tap compares ids.
 
 Brightpearl never reuses an id. Each account's state partition of a deletable stream keeps the
-ids the tap has read (`ids`, written as Brightpearl's own ID-set text: "1-100,105"). On a
-deletes pass (every `deletes_every_days` days, or when `deletes_now` is set) the tap lists the
-account's live ids and emits a record with `_sdc_deleted_at` for every id it read before and
-Brightpearl no longer has, so target-postgres flags (or hard-deletes) the row. A pass that would
-mark more than `deletes_max_share` of the known ids is refused with a WARNING: an empty or
-broken answer must never wipe a table. One id is always allowed (a table of 8 loses one
-record legitimately), except when Brightpearl listed no id at all.
+ids the tap has read (`ids`, Brightpearl's own ID-set text: "1-100,105"), kept and compared as
+ranges, never one object per id. A deletes pass (every `deletes_every_days` days, or when
+`deletes_now` is set) lists the account's live ids; it runs only on a listing that delivered every
+id it announced. Each id read before and no longer listed is a candidate, and each candidate is
+asked for once more by ID-set GET: an id Brightpearl still returns is not deleted. What is left is
+emitted with `_sdc_deleted_at`, unless it is more than `deletes_max_share` of the known ids (one id
+is always allowed), which is refused with a WARNING as a last guard against a broken answer.
 """
 
 from __future__ import annotations
@@ -16,50 +16,24 @@ import dataclasses
 import datetime as dt
 import typing as t
 
+from tap_brightpearl.idsets import Ranges
+
 IDS_KEY = "ids"
 CHECKED_KEY = "deletes_checked_at"
-MAX_RANGE = 10_000_000  # one range in a state's id text cannot name more ids than this
 
 
 @dataclasses.dataclass(frozen=True)
 class PartitionNote:
     """What a reader learned about its account for the account's state partition (main thread applies it)."""
 
-    read_ids: frozenset[int] = frozenset()
-    live_ids: frozenset[int] | None = None  # set after a deletes pass: the ids Brightpearl has now
+    read_ids: Ranges = dataclasses.field(default_factory=Ranges)
+    live_ids: Ranges | None = None  # after a deletes pass: the ids Brightpearl has now
     checked_at: str | None = None
 
 
-def ids_text(ids: t.Iterable[int]) -> str:
-    """Ids as an ID set ("1-3,7"): compact for the mostly consecutive ids Brightpearl gives."""
-    ordered = sorted(set(ids))
-    parts: list[str] = []
-    start = prev = None
-    for value in ordered:
-        if start is not None and value == t.cast("int", prev) + 1:
-            prev = value
-            continue
-        if start is not None:
-            parts.append(f"{start}-{prev}" if start != prev else str(start))
-        start = prev = value
-    if start is not None:
-        parts.append(f"{start}-{prev}" if start != prev else str(start))
-    return ",".join(parts)
-
-
-def parse_ids(text: object) -> set[int]:
-    """Read an ID-set text back; ValueError when it is not one."""
-    if not isinstance(text, str):
-        raise ValueError("not text")
-    ids: set[int] = set()
-    for part in filter(None, text.split(",")):
-        low, dash, high = part.partition("-")
-        start = int(low)
-        end = int(high) if dash else start
-        if start < 1 or end < start or end - start > MAX_RANGE:
-            raise ValueError(part)
-        ids.update(range(start, end + 1))
-    return ids
+def known_ids(partition: t.Mapping[str, t.Any]) -> Ranges:
+    """The ids this account's partition says were read (state_rules checked the text and its bounds)."""
+    return Ranges.parse(partition[IDS_KEY]) if IDS_KEY in partition else Ranges()
 
 
 def believable(missing: int, known: int, live: int, share: float) -> bool:
@@ -82,17 +56,18 @@ def due(partition: t.Mapping[str, t.Any], *, now: dt.datetime, every_days: float
         checked = dt.datetime.fromisoformat(last.replace("Z", "+00:00"))
     except ValueError:
         return True
+    if checked.tzinfo is None:
+        checked = checked.replace(tzinfo=dt.timezone.utc)
     return now - checked >= dt.timedelta(days=every_days)
 
 
 def apply(partition: dict[str, t.Any], note: PartitionNote) -> None:
     """Record what the reader learned in the account's state partition."""
-    known = parse_ids(partition[IDS_KEY]) if IDS_KEY in partition else set()
     if note.live_ids is not None:
-        known = set(note.live_ids) | set(note.read_ids)
+        known = note.live_ids.union(note.read_ids)
     else:
-        known |= note.read_ids
+        known = known_ids(partition).union(note.read_ids)
     if known:
-        partition[IDS_KEY] = ids_text(known)
+        partition[IDS_KEY] = known.text()
     if note.checked_at:
         partition[CHECKED_KEY] = note.checked_at

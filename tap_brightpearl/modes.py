@@ -120,6 +120,7 @@ class PublicApp(AccessMode):
         """The signed developer token (signed once: the signature never changes within a run)."""
         return DeveloperTokenAuthenticator(
             developer_reference=str(self.settings.developer_reference),
+            app_reference=self.settings.app_reference,
             developer_token=str(self.settings.developer_token),
             developer_secret=str(self.settings.developer_secret),
         )

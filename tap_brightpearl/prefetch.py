@@ -49,6 +49,7 @@ class Prefetcher:
         self._head = keys[0] if keys else None
         self._stop = threading.Event()
         self._read = read
+        self.finished = 0  # accounts whose reader has ended (read whole, or failed)
         self._pool = DaemonPool(min(max(1, workers), max(1, len(keys))), name="account")
         self._futures = [self._pool.submit(self._produce, key) for key in keys]
 
@@ -65,6 +66,9 @@ class Prefetcher:
             self._put(key, _DONE, 0)
         except BaseException as exc:  # handed to the writer thread, which decides
             self._put(key, Failed(exc), 0)
+        finally:
+            with self._cond:
+                self.finished += 1
 
     def _put(self, key: str, item: object, size: int) -> bool:
         with self._cond:
@@ -78,14 +82,22 @@ class Prefetcher:
         self._queues[key].put(item)
         return True
 
-    def take(self, key: str) -> t.Iterator[t.Any]:
-        """Batches of `key` as they arrive, ending with a `Failed` if its reader raised."""
+    def take(self, key: str, *, waiting: t.Callable[[], None] = lambda: None, every: float = 1.0) -> t.Iterator[t.Any]:
+        """Batches of `key` as they arrive, ending with a `Failed` if its reader raised.
+
+        `waiting` is called every `every` seconds while nothing arrives (a progress line that moves
+        while a slow account is read).
+        """
         with self._cond:
             self._head = key
             self._cond.notify_all()
         source = self._queues[key]
         while True:
-            item = source.get()
+            try:
+                item = source.get(timeout=every)
+            except queue.Empty:
+                waiting()
+                continue
             if item is _DONE:
                 return
             if isinstance(item, list):

@@ -34,6 +34,9 @@ class StreamReport:
     accounts_read: int = 0
     accounts_skipped: int = 0
     failed_accounts: dict[str, str] = field(default_factory=dict)
+    skipped_accounts: dict[str, str] = field(default_factory=dict)  # accounts that refused the app
+    expected: int = 0  # what Brightpearl said exists (resultsAvailable, the listed ids, the items of a list)
+    read: int = 0  # of those, what this run read
     error: str | None = None
     reason: str | None = None  # the error in a few words, for the run's last line
     hint: str | None = None
@@ -43,24 +46,37 @@ class StreamReport:
 
     def as_dict(self) -> dict[str, t.Any]:
         """The machine-readable figures."""
-        out: dict[str, t.Any] = {"status": self.status, "records": self.records, "seconds": round(self.seconds, 3)}
+        out: dict[str, t.Any] = {
+            "status": self.status,
+            "records": self.records,
+            "expected": self.expected,
+            "read": self.read,
+            "seconds": round(self.seconds, 3),
+        }
         if self.per_account:
             out |= {
                 "accounts": self.accounts_total,
                 "accounts_read": self.accounts_read,
-                "accounts_skipped": self.accounts_skipped,
+                "accounts_skipped": self.skipped,
                 "accounts_failed": len(self.failed_accounts),
             }
+            if self.failed_accounts:
+                out["failed_accounts"] = dict(list(self.failed_accounts.items())[:_NAMED_ACCOUNTS])
         if self.error:
             out["error"] = self.error
         return out
 
+    @property
+    def skipped(self) -> int:
+        """Accounts skipped (refused the app, or uninstalled)."""
+        return max(self.accounts_skipped, len(self.skipped_accounts))
+
     def line(self) -> str:
         """The human summary line."""
-        text = f"{self.name}: {self.status}, {self.records:,} records"
+        text = f"{self.name}: {self.status}, {self.records:,} records; {self.read:,} of {self.expected:,} read"
         if self.per_account:
             text += (
-                f"; accounts {self.accounts_read} read, {self.accounts_skipped} skipped, "
+                f"; accounts {self.accounts_read} read, {self.skipped} skipped, "
                 f"{len(self.failed_accounts)} failed of {self.accounts_total}"
             )
         return f"{text}; {self.seconds:.1f} s"
@@ -95,7 +111,11 @@ class RunReport:
         report.error, report.reason, report.hint = error, reason or error, hint
 
     def progress(self, name: str, *, accounts_done: int | None = None) -> None:
-        """Log a progress line if the last one for this stream is old enough."""
+        """Log a progress line if the last one for this stream is old enough.
+
+        With accounts: how many are done, records and their rate, and an estimate of what is left
+        (from the time the accounts done so far took).
+        """
         report = self.get(name)
         now = time.monotonic()
         if now - report._last_progress < self.progress_every:
@@ -103,9 +123,13 @@ class RunReport:
         report._last_progress = now
         elapsed = max(now - report.started, 1e-6)
         parts = [f"{report.records:,} records ({report.records / elapsed:,.0f}/s)"]
-        if accounts_done is not None and report.accounts_total:
-            parts.insert(0, f"{accounts_done} of {report.accounts_total} accounts")
-        LOGGER.info("%s: %s, %.0f s so far", name, ", ".join(parts), elapsed)
+        left = ""
+        total = report.accounts_total
+        if accounts_done is not None and total:
+            parts.insert(0, f"{accounts_done} of {total} accounts")
+            if 0 < accounts_done < total:
+                left = f", about {elapsed / accounts_done * (total - accounts_done):,.0f} s left"
+        LOGGER.info("%s: %s, %.0f s so far%s", name, ", ".join(parts), elapsed, left)
 
     @property
     def failed(self) -> list[StreamReport]:

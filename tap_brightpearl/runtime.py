@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlencode, urlsplit
 import requests
 
 from tap_brightpearl import urls
-from tap_brightpearl.datacenters import AccountRouter, DatacentreTable, is_datacentre_code
+from tap_brightpearl.datacenters import MASTER, AccountRouter, DatacentreTable, is_datacentre_code
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError, read_oauth
 from tap_brightpearl.installs import Install, parse_installs
 from tap_brightpearl.modes import AccessMode, Account, PrivateApp, PublicApp
@@ -132,7 +132,8 @@ class Runtime:
             return t.cast("list[Install]", self._installs)
 
     def _read_installs(self) -> list[Install]:
-        url = self.developer_url(self.settings.data_center, "installed-accounts", self.settings.app_reference)
+        # euw1 only, whatever data_center says (Brightpearl's reference page: "not available in other datacentres")
+        url = self.developer_url(MASTER, "installed-accounts", self.settings.app_reference)
         payload = self.get(url, auth=self.mode.developer_auth, payload_type=list[Install])
         installs = parse_installs(payload, where=f"app {self.settings.app_reference}")
         LOGGER.info("installed-accounts lists %d accounts", len(installs))
@@ -163,7 +164,7 @@ class Runtime:
     def _discover(self, account: str) -> str | None:
         """Ask account-location on the master datacentre (it needs no credentials, and gets none)."""
         try:
-            url = self.developer_url(self.settings.data_center, "account-location", account)
+            url = self.developer_url(MASTER, "account-location", account)  # served from euw1 (doc)
             payload = self.get(url, auth=None)
         except (BrightpearlError, requests.RequestException, ValueError) as exc:
             LOGGER.debug("account-location failed for %r: %s", account, exc)

@@ -1,256 +1,275 @@
-"""Brightpearl's bulk-read machinery, written once: `*-search` paging and ID-set detail GETs.
+"""Brightpearl's `*-search` paging, written once, and the proof that a search was read whole.
 
-A search answers positional rows plus `metaData.columns`; we zip them into dicts and
-page with `firstResult`. Details come from GETs that take ID sets ("1-100,105") up to
-each resource's cap.
+A search answers positional rows plus `metaData` (columns, resultsAvailable, firstResult,
+lastResult). The tap sorts every search by its id column, so rows come in id order however
+many share a date (OFFSET paging over a non-unique sort loses rows) and every id is new exactly
+when it is larger than the last one seen: no set of seen ids, however large the account.
 
-Paging is bounded by what the answers themselves say: it stops when a page brings no id
-not seen before, or when more pages were asked than `resultsAvailable` allows (with a
-WARNING), so a search that claims a billion results, or always the same 500, cannot loop.
+Paging follows what each answer says, never the page size the tap asked for: the first page's
+real size plans the later pages (fetched a few at a time), each page must overlap the one before
+(its first id at or below the last id read, which a deletion between two requests would break),
+and a gap is filled page by page from the last answer's own `lastResult`. At the end the ids read
+are counted against the first page's `resultsAvailable`; a shortfall is re-checked once against
+a fresh total (records deleted during the read explain it) and otherwise fails the read.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import logging
+import dataclasses
+import itertools
 import math
 import typing as t
-from dataclasses import dataclass
 
+from tap_brightpearl.errors import BrightpearlError
 from tap_brightpearl.fanout import ordered_map
-from tap_brightpearl.installs import format_utc
 
-LOGGER = logging.getLogger("tap_brightpearl.search")
-PAGE_SIZE = 500  # Brightpearl's maximum; larger values are silently clamped
-PAGE_OVERLAP = 20  # re-read a few rows per page so a record that leaves an earlier page shifts nothing past us
-EXTRA_PAGES = 3  # pages beyond what resultsAvailable implies (records added during the read)
-# A page that claims more pages must be at least this full. Brightpearl pages hold 200 rows by
-# default and 500 at most (guess: no recording shows a long paged search); a short page that
-# still claims more is a server not paging as documented, and following it could never end.
+PAGE_SIZE = 500  # Brightpearl's maximum (3rd); a server may answer fewer rows per page
+OVERLAP = 5  # rows each page re-reads of the one before: proof that nothing shifted in between
+EXTRA_PAGES = 10  # pages beyond what resultsAvailable implies (records added during the read)
+MAX_BLIND_PAGES = 2000  # searches whose totals cannot be trusted: at most this many pages
+STEP_BACKS = 3  # times a page is asked again from further back before the read gives up
+# Brightpearl's pages hold 200 rows by default and 500 at most (3rd); a page of fewer rows that still
+# announces more is a server not paging as documented, and following it could take for ever.
 MIN_FULL_PAGE = 100
-MAX_BLIND_PAGES = 2000  # 1,000,000 rows: the end of paging a search whose totals cannot be trusted
-
-SINCE = "{since}"  # in Resource.also: the range "from the bookmark on"
 
 Fetch = t.Callable[[str, dict[str, t.Any] | None], t.Any]
+Fresh = list[tuple[int, "dict[str, t.Any] | None"]]  # (id, row or None when only ids were wanted), new rows only
 
 
-@dataclass(frozen=True)
-class Resource:
-    """One searchable Brightpearl resource and how to read it."""
-
-    search_path: str  # e.g. "order-service/order-search"
-    id_column: str  # the search column holding the id, e.g. "orderId"
-    detail_path: str | None = None  # e.g. "order-service/order"; None: the search rows are the records
-    detail_cap: int = 200  # ids per detail GET
-    detail_id_field: str = "id"  # the id member of a detail body
-    include_optional: str | None = None  # e.g. "customFields" where the GET offers it
-    # Date columns searched from the bookmark on; the first is the sort of a full read. A record's
-    # bookmark value is the first of them it has (updatedOn is null for a record never updated).
-    changed: tuple[str, ...] = ("updatedOn", "createdOn")
-    # Filters searched on every incremental run besides (e.g. goods-out notes not shipped yet: they
-    # still change but have no updatedOn). SINCE in a value stands for "from the bookmark on".
-    also: tuple[tuple[tuple[str, str], ...], ...] = ()
-    # The search ignores range filters and misreports its totals (supplier payments, reported by a
-    # third party): page until a page brings nothing new, and filter by date on our side.
-    filters_ignored: bool = False
-    key_columns: tuple[str, ...] = ()  # rows resources: the columns that identify a row (default id_column)
-    params: tuple[tuple[str, str], ...] = ()  # filters every search of this resource carries
-
-    @property
-    def row_key(self) -> tuple[str, ...]:
-        """The columns that identify a row."""
-        return self.key_columns or (self.id_column,)
+class SearchShapeError(BrightpearlError):
+    """A search answer without what the tap must read (columns, the id, the date filtered on)."""
 
 
-def id_set(ids: t.Iterable[int]) -> str:
-    """Write ids as Brightpearl's ID set: runs become ranges ("1-3,7,9-10")."""
-    ordered = sorted(set(ids))
-    parts: list[str] = []
-    start = prev = None
-    for value in ordered:
-        if start is None:
-            start = prev = value
-        elif value == prev + 1:  # type: ignore[operator]
-            prev = value
-        else:
-            parts.append(f"{start}-{prev}" if start != prev else str(start))
-            start = prev = value
-    if start is not None:
-        parts.append(f"{start}-{prev}" if start != prev else str(start))
-    return ",".join(parts)
+class IncompleteReadError(BrightpearlError):
+    """A read delivered fewer records than Brightpearl announced; the account's bookmark stays."""
+
+    def __init__(self, message: str, *, expected: int, read: int) -> None:
+        """Keep both numbers for the run summary."""
+        super().__init__(message)
+        self.expected, self.read = expected, read
 
 
-def chunks(ids: t.Sequence[int], size: int) -> t.Iterator[list[int]]:
-    """Split ids into groups of at most `size` (a resource's detail cap)."""
-    for i in range(0, len(ids), size):
-        yield list(ids[i : i + size])
+@dataclasses.dataclass
+class Count:
+    """What one search (or all of a read's searches) announced and delivered."""
+
+    expected: int = 0
+    read: int = 0
+
+    def add(self, other: Count) -> None:
+        """Sum another search's figures into these."""
+        self.expected += other.expected
+        self.read += other.read
 
 
-def zip_rows(payload: object) -> tuple[list[dict[str, t.Any]], dict[str, t.Any]]:
-    """Turn a search response into (rows as dicts, metaData)."""
-    if not isinstance(payload, dict):
-        raise ValueError(f"search answered {type(payload).__name__} instead of an object")
-    meta = payload.get("metaData") or {}
-    if not isinstance(meta, dict):
-        raise ValueError("search metaData is not an object")
-    columns = [c.get("name") for c in meta.get("columns") or [] if isinstance(c, dict)]
-    results = payload.get("results") or []
-    if not isinstance(results, list):
-        raise ValueError("search results are not a list")
-    return [dict(zip(columns, row, strict=False)) for row in results if isinstance(row, list)], meta
+@dataclasses.dataclass
+class Page:
+    """One answer: its rows (dicts), the id of each, and what metaData said."""
+
+    rows: list[dict[str, t.Any]]  # empty when only the ids were wanted
+    ids: list[int]
+    first: int
+    last: int
+    available: int | None
+    more: bool
 
 
-def column_of(payload: object, column: str) -> tuple[list[t.Any], dict[str, t.Any]]:
-    """One column of a search response (every row's value, None where a row lacks it), and metaData.
-
-    The pager needs only the id column; building a dict per row cost more than the rest of paging.
-    """
-    if not isinstance(payload, dict):
-        raise ValueError(f"search answered {type(payload).__name__} instead of an object")
-    meta = payload.get("metaData") or {}
-    if not isinstance(meta, dict):
-        raise ValueError("search metaData is not an object")
-    names = [c.get("name") if isinstance(c, dict) else None for c in meta.get("columns") or []]
-    results = payload.get("results") or []
-    if not isinstance(results, list):
-        raise ValueError("search results are not a list")
-    if column not in names:
-        return [None for _ in results], meta
-    index = names.index(column)
-    return [row[index] if isinstance(row, list) and len(row) > index else None for row in results], meta
-
-
-def _int(meta: dict[str, t.Any], key: str) -> int | None:
+def _int(meta: t.Mapping[str, t.Any], key: str) -> int | None:
     value = meta.get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def read_page(
+    payload: object, *, id_column: str, needed: t.Iterable[str], where: str, asked: int, zipped: bool = True
+) -> Page:
+    """Check one search answer and zip its rows with the column names (`zipped`); loud when a shape is wrong."""
+    if not isinstance(payload, dict):
+        raise SearchShapeError(f"{where}: the search answered {type(payload).__name__}, not an object")
+    meta, results = payload.get("metaData"), payload.get("results")
+    if not isinstance(meta, dict) or not isinstance(results, list):
+        raise SearchShapeError(f"{where}: the search answer has no metaData object or results list")
+    names = [c.get("name") if isinstance(c, dict) else None for c in meta.get("columns") or []]
+    lacking = [c for c in (id_column, *needed) if c not in names]
+    if lacking:
+        shown = ", ".join(str(n) for n in names[:30]) or "none"
+        raise SearchShapeError(f"{where}: the search has no column {' or '.join(lacking)} (its columns: {shown})")
+    index = names.index(id_column)
+    rows, ids = [], []
+    for position, row in enumerate(results):
+        if not isinstance(row, list) or len(row) != len(names):
+            raise SearchShapeError(f"{where}: result {asked + position} is not a row of {len(names)} columns")
+        value = row[index]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise SearchShapeError(f"{where}: result {asked + position} has {id_column} {str(value)[:40]!r}, not an id")
+        if ids and value < ids[-1]:
+            raise SearchShapeError(f"{where}: the search did not sort by {id_column} (result {asked + position})")
+        if zipped:
+            rows.append(dict(zip(names, row, strict=True)))
+        ids.append(value)
+    first = _int(meta, "firstResult")
+    last = _int(meta, "lastResult")
+    if results and first is not None and first != asked:
+        raise SearchShapeError(f"{where}: asked for results from {asked}, Brightpearl answered from {first}")
+    first, sent = asked, len(results)
+    last = last if last is not None and sent else first + sent - 1
+    if sent and last != first + sent - 1:
+        raise SearchShapeError(f"{where}: results {first}-{last} announced, {sent} rows sent")
+    more = meta.get("morePagesAvailable") is True
+    return Page(rows, ids, first, last, _int(meta, "resultsAvailable"), more)
+
+
 class SearchPager:
-    """Pages of fresh items from one or more searches of one resource (each item once).
+    """Every row (or id) of one search with fixed filters, each once, in id order."""
 
-    Items are ids when the resource has detail GETs, else the search rows themselves.
-    """
+    def __init__(
+        self,
+        fetch: Fetch,
+        path: str,
+        id_column: str,
+        *,
+        filters: t.Mapping[str, str] | None = None,
+        needed: t.Iterable[str] = (),
+        workers: int = 1,
+        where: str,
+        totals_untrusted: bool = False,
+        ids_repeat: bool = False,
+        zipped: bool = True,
+    ) -> None:
+        """`needed`: columns the answer must have besides the id (the dates filtered on).
 
-    def __init__(self, fetch: Fetch, resource: Resource, *, workers: int, where: str, ids_only: bool = False) -> None:
-        """`where` names the account and stream in warnings; `ids_only` pages ids even of a rows resource."""
-        self.fetch, self.resource, self.workers, self.where = fetch, resource, workers, where
-        self.rows = resource.detail_path is None and not ids_only
-        self.seen: set[t.Any] = set()
-        self.truncated: str | None = None  # why a search stopped before its announced end
-
-    def changed_since(self, since: dt.datetime | None) -> t.Iterator[list[t.Any]]:
-        """Items of records changed at or after `since` (all records when None).
-
-        Records never updated carry a null updatedOn, which a range filter never matches
-        (as far as known), so with a lower bound each date column is searched in turn.
+        `ids_repeat`: several rows share an id (a journal's lines): completeness counts rows, not ids.
         """
-        changed = self.resource.changed
-        if since is None or self.resource.filters_ignored:
-            yield from self.pages(None, changed[0] if changed else self.resource.id_column)
-        else:
-            for column in changed:
-                yield from self.pages({column: f"{format_utc(since)}/"}, column)
+        self.fetch, self.path, self.id_column, self.where = fetch, path, id_column, where
+        self.base = {"pageSize": PAGE_SIZE, "sort": f"{id_column}.ASC", **(filters or {})}
+        self.needed = tuple(needed)
+        self.workers = workers
+        self.totals_untrusted = totals_untrusted
+        self.ids_repeat = ids_repeat
+        self.zipped = zipped
+        self.count = Count()
+        self._last_id = 0
+        self._rows = 0  # the last result position read (rows, for searches whose ids repeat)
+        self._asked = 0
+        self._limit = MAX_BLIND_PAGES
 
-    def also(self, since: dt.datetime | None) -> t.Iterator[list[t.Any]]:
-        """The searches an incremental run makes besides (a full read, since None, has read everything)."""
-        if since is None:
+    def _get(self, first: int, *, sane: bool = True) -> Page:
+        if self._asked >= self._limit:
+            raise IncompleteReadError(
+                f"{self.where}: stopped after {self._asked} pages, more than {self.count.expected} results "
+                f"allow; {self.count.read} read",
+                expected=self.count.expected,
+                read=self.count.read,
+            )
+        self._asked += 1
+        payload = self.fetch(self.path, {**self.base, "firstResult": first})
+        page = read_page(
+            payload, id_column=self.id_column, needed=self.needed, where=self.where, asked=first, zipped=self.zipped
+        )
+        return self._sane(page) if sane else page
+
+    def _sane(self, page: Page) -> Page:
+        """A page that announces more rows than it could hold in MIN_FULL_PAGE-row pages is refused, loudly."""
+        if page.more and 0 < len(page.ids) < MIN_FULL_PAGE:
+            raise IncompleteReadError(
+                f"{self.where}: a page of {len(page.ids)} rows announced more ({page.available} results); "
+                f"Brightpearl pages hold at least {MIN_FULL_PAGE}, so the search was not followed",
+                expected=page.available or 0,
+                read=self.count.read,
+            )
+        return page
+
+    def _fresh(self, page: Page) -> Fresh:
+        """The page's rows after the last id read (a search whose ids repeat: every row of a new id)."""
+        out: Fresh = []
+        rows: t.Iterable[dict[str, t.Any] | None] = page.rows if self.zipped else itertools.repeat(None)
+        for value, row in zip(page.ids, rows, strict=False):
+            if value < self._last_id or (value == self._last_id and not self.ids_repeat):
+                continue
+            if value > self._last_id:
+                self.count.read += 1
+                self._last_id = value
+            out.append((value, row))
+        self._rows = max(self._rows, page.last)
+        return out
+
+    def rows(self) -> t.Iterator[Fresh]:
+        """Pages of (id, row), each row once; raises IncompleteReadError when the search fell short."""
+        page = self._get(1)
+        yield self._fresh(page)
+        if self.totals_untrusted:
+            yield from self._until_short(page)
+            self.count.expected = self.count.read
             return
-        for filters in self.resource.also:
-            wanted = {name: value.replace(SINCE, f"{format_utc(since)}/") for name, value in filters}
-            yield from self.pages(wanted, self.resource.id_column)
+        total = page.available or 0
+        self.count.expected = total
+        step = max(1, len(page.ids) - OVERLAP)
+        self._limit = 2 * (math.ceil(max(total, 1) / step) + EXTRA_PAGES)
+        planned = range(1 + step, total + 1, step) if page.ids and total > len(page.ids) else range(0)
+        previous = page
+        for planned_page in ordered_map(self._get, planned, workers=self.workers):
+            if planned_page.ids and planned_page.ids[0] > self._last_id:
+                # Nothing of this page was read before it: rows may have shifted (a deletion between two
+                # requests) or a page was short. Read on from the last answer's own lastResult.
+                previous = yield from self._fill(previous, planned_page.ids[0])
+            yield self._fresh(planned_page)
+            if planned_page.ids and planned_page.last > previous.last:
+                previous = planned_page
+        while previous.more and previous.ids:  # records added during the read, or short pages at the end
+            page = self._step(previous)
+            if not page.ids or page.ids[-1] <= self._last_id:
+                break
+            yield self._fresh(page)
+            previous = page
+        self._check(total)
 
-    def _page(self, base: dict[str, t.Any], first: int) -> tuple[list[t.Any], dict[str, t.Any]]:
-        payload = self.fetch(self.resource.search_path, {**base, "firstResult": first})
-        if self.rows:
-            return zip_rows(payload)
-        return column_of(payload, self.resource.id_column)
+    def _step(self, previous: Page) -> Page:
+        """The page after `previous`, asked from its own lastResult, overlapping what was read."""
+        first = max(previous.first + 1, previous.last + 1 - OVERLAP)
+        for back in range(STEP_BACKS + 1):
+            # a short page here is the end of what the server delivers: the count decides what it means
+            page = self._get(max(1, first - back * OVERLAP * 4), sane=False)
+            if not page.ids or page.ids[0] <= self._last_id:
+                return page
+        raise IncompleteReadError(
+            f"{self.where}: results shifted between pages: a page from result {first} no longer overlapped "
+            f"the one before, {STEP_BACKS} times",
+            expected=self.count.expected,
+            read=self.count.read,
+        )
 
-    def pages(self, filters: dict[str, str] | None, sort: str) -> t.Iterator[list[t.Any]]:
-        """Fresh items page by page, for one search sorted by `sort` ascending."""
-        base: dict[str, t.Any] = {
-            "pageSize": PAGE_SIZE,
-            "sort": f"{sort}.ASC",
-            **dict(self.resource.params),
-            **(filters or {}),
-        }
-        if self.resource.filters_ignored:
-            yield from self._until_nothing_new(base)
+    def _fill(self, previous: Page, until_id: int) -> t.Generator[Fresh, None, Page]:
+        """Pages after `previous` until the ids read reach `until_id` (where a planned page starts)."""
+        while self._last_id < until_id:
+            page = self._step(previous)
+            yield self._fresh(page)
+            if not page.ids or page.last <= previous.last:
+                break
+            previous = page
+        return previous
+
+    def _until_short(self, page: Page) -> t.Iterator[Fresh]:
+        """A search whose totals lie: page on while pages are full and bring new ids."""
+        size = max(1, len(page.ids))
+        previous = page
+        while previous.ids and len(previous.ids) >= size:
+            page = self._step(previous)
+            if not page.ids or page.ids[-1] <= self._last_id:
+                return
+            yield self._fresh(page)
+            previous = page
+
+    def _check(self, announced: int) -> None:
+        """Fewer than announced: ask the total again (records deleted during the read explain a shortfall)."""
+        got = self._rows if self.ids_repeat else self.count.read
+        if got >= announced:
             return
-        step = PAGE_SIZE - PAGE_OVERLAP
-        page = functools.partial(self._page, base)
-        rows, meta = page(1)
-        total = _int(meta, "resultsAvailable")
-        allowed = (math.ceil(total / step) if total else 1) + EXTRA_PAGES
-        fresh = self._fresh(rows)
-        if fresh:
-            yield fresh
-        if meta.get("morePagesAvailable") and len(rows) < MIN_FULL_PAGE:
-            self._warn_stop(1, total, f"a page of {len(rows)} rows claimed more pages")
+        self._limit += 1
+        now = self._get(1).available or 0
+        if got >= now:
+            self.count.expected = now
             return
-        planned: t.Sequence[int] = ()
-        if meta.get("morePagesAvailable") and total is not None and fresh:
-            planned = range(1 + step, total + 1, step)
-        asked, first = 1, _int(meta, "firstResult") or 1
-        # Pages the first answer announced, a few at a time; stop at the first that brings
-        # nothing new (the rest are cancelled), which is what a lying total looks like.
-        for rows, meta in ordered_map(page, planned, workers=self.workers):
-            asked += 1
-            fresh = self._fresh(rows)
-            if not fresh:
-                self._warn_stop(asked, total, "a page brought no record not seen before")
-                return
-            yield fresh
-            if meta.get("morePagesAvailable") and len(rows) < MIN_FULL_PAGE:
-                self._warn_stop(asked, total, f"a page of {len(rows)} rows claimed more pages")
-                return
-            first = _int(meta, "firstResult") or first
-        while meta.get("morePagesAvailable") and rows and _int(meta, "lastResult") is not None:
-            if asked >= allowed:
-                self._warn_stop(asked, total, f"more pages were announced than {total} results allow")
-                return
-            first = max(first + 1, t.cast("int", _int(meta, "lastResult")) + 1 - PAGE_OVERLAP)
-            rows, meta = page(first)
-            asked += 1
-            fresh = self._fresh(rows)
-            if not fresh:
-                return  # nothing new: the search has nothing more for us
-            yield fresh
-            if meta.get("morePagesAvailable") and len(rows) < MIN_FULL_PAGE:
-                self._warn_stop(asked, total, f"a page of {len(rows)} rows claimed more pages")
-                return
-
-    def _until_nothing_new(self, base: dict[str, t.Any]) -> t.Iterator[list[t.Any]]:
-        """For a search whose totals cannot be trusted: page on while pages bring new rows."""
-        first = 1
-        for _ in range(MAX_BLIND_PAGES):
-            rows, _meta = self._page(base, first)
-            fresh = self._fresh(rows)
-            if not fresh:
-                return
-            yield fresh
-            if len(rows) < MIN_FULL_PAGE:
-                return
-            first += max(1, len(rows) - PAGE_OVERLAP)
-        self._warn_stop(MAX_BLIND_PAGES, None, "it never stopped bringing new rows")
-
-    def _warn_stop(self, asked: int, total: int | None, why: str) -> None:
-        self.truncated = f"stopped the search after {asked} pages ({total} results announced): {why}"
-        LOGGER.warning("%s: %s", self.where, self.truncated)
-
-    def _fresh(self, items: list[t.Any]) -> list[t.Any]:
-        fresh = []
-        if self.rows:
-            key_columns = self.resource.row_key
-            for row in items:
-                key = tuple(row.get(c) for c in key_columns)
-                if all(k is not None for k in key) and key not in self.seen:
-                    self.seen.add(key)
-                    fresh.append(row)
-            return fresh
-        for raw in items:
-            if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0 and raw not in self.seen:
-                self.seen.add(raw)
-                fresh.append(raw)
-        return fresh
+        raise IncompleteReadError(
+            f"{self.where}: Brightpearl announced {announced} results ({now} when asked again) and {got} were read",
+            expected=announced,
+            read=got,
+        )

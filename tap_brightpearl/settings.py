@@ -218,13 +218,19 @@ def config_schema() -> dict[str, t.Any]:
                     th.Property("detail", th.StringType),
                     th.Property("detail_cap", th.IntegerType(minimum=1, maximum=500)),
                     th.Property("detail_id_field", th.StringType),
+                    th.Property("detail_answer", th.StringType),
+                    th.Property("include_optional", th.StringType),
+                    th.Property("answer", th.StringType),
+                    th.Property("dates", th.ArrayType(th.StringType)),
                     th.Property("replication_column", th.StringType),
                     additional_properties=False,
                 )
             ),
-            "Streams for any Brightpearl resource, without code: each entry has a name, a search path (its "
-            "rows are the records, or with detail: the ids' details) or a get path (a list), query params, "
-            "id_column, key, detail and detail_cap, and replication_column (none: a snapshot). See README.",
+            "Streams for any Brightpearl resource, without code, declared like the built-in ones (the same "
+            "field names): a name, a search path (its rows are the records, or with detail: the ids' "
+            "details, detail_cap per GET) or a get path (a list), query params (not pageSize, firstResult, "
+            "sort or columns: the tap pages), id_column, key, and dates (replication_column: one date "
+            "column; none: a snapshot). See README.",
         ),
         _prop(
             "progress_interval_seconds",

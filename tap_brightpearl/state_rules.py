@@ -14,11 +14,12 @@ import logging
 import typing as t
 
 from tap_brightpearl.datacenters import is_datacentre_code
-from tap_brightpearl.deletes import parse_ids
 from tap_brightpearl.errors import BrightpearlError
+from tap_brightpearl.idsets import MAX_IDS, MAX_RANGES, IdSetError, Ranges
 from tap_brightpearl.installs import format_utc, parse_utc
 
 LOGGER = logging.getLogger("tap_brightpearl.state")
+MAX_PARTITIONS = 1_000_000  # one per account: far above any app's installs
 DATE_KEYS = ("replication_key_value", "starting_replication_value", "replication_key_signpost")
 
 
@@ -71,6 +72,11 @@ def check_state(state: object, *, now: dt.datetime, ceiling: dt.datetime) -> Non
         partitions = entry.get("partitions", [])
         if not isinstance(partitions, list):
             _fail(f"{path}.partitions", "is not a list")
+        if len(partitions) > MAX_PARTITIONS:
+            _fail(
+                f"{path}.partitions",
+                f"holds {len(partitions):,} partitions (at most {MAX_PARTITIONS:,}, one per account)",
+            )
         for index, partition in enumerate(partitions):
             where = f"{path}.partitions[{index}]"
             if not isinstance(partition, dict) or not isinstance(partition.get("context", {}), dict):
@@ -78,9 +84,13 @@ def check_state(state: object, *, now: dt.datetime, ceiling: dt.datetime) -> Non
             _check_bookmark(partition, where, now=now, ceiling=ceiling)
             if "ids" in partition:
                 try:
-                    parse_ids(partition["ids"])
-                except ValueError:
-                    _fail(f"{where}.ids", "is not a list of ids like 1-100,105")
+                    Ranges.parse(partition["ids"])
+                except IdSetError as exc:
+                    _fail(
+                        f"{where}.ids",
+                        f"{exc}: it must be an ID set like 1-100,105 naming at most {MAX_IDS:,} ids "
+                        f"in at most {MAX_RANGES:,} ranges",
+                    )
         centres = entry.get("dataCenters")
         if centres is not None:
             if not isinstance(centres, dict):

@@ -23,11 +23,13 @@ from tap_brightpearl.config_checks import env_problems, problems
 from tap_brightpearl.datacenters import DatacentreConfigError
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError
 from tap_brightpearl.redact import redact, register_secrets
+from tap_brightpearl.rows import setting_problems
 from tap_brightpearl.runtime import Runtime, mode_class
+from tap_brightpearl.selection import selection_problems, unknown_settings
 from tap_brightpearl.settings import SECRET_SETTINGS, Settings, config_schema
 from tap_brightpearl.state_rules import check_state
-from tap_brightpearl.stream_list import ACCOUNT_STREAMS, DEVELOPER_TOOLS_STREAMS
-from tap_brightpearl.streams import configured
+from tap_brightpearl.stream_list import BUILTIN_NAMES, DEVELOPER_TOOLS_STREAMS, account_rows
+from tap_brightpearl.streams.row_stream import RowStream
 from tap_brightpearl.transport import describe_transport_failure
 from tap_brightpearl.writer import ChunkedMsgSpecWriter
 
@@ -118,8 +120,9 @@ class TapBrightpearl(Tap):
                 errors.append(redact(f"{_where_in_config(self._config, list(error.path))}: {error.message}"))
         errors += problems(self._config)
         errors += mode_class(self._config).problems(self._config)
-        builtin = {kind.name for kind in (*DEVELOPER_TOOLS_STREAMS, *ACCOUNT_STREAMS)}
-        errors += configured.problems(self._config.get("custom_streams"), builtin)
+        errors += setting_problems(self._config.get("custom_streams"), BUILTIN_NAMES)
+        for line in unknown_settings(self._config, schema):
+            self.logger.warning("%s", line)
         if not errors:
             try:
                 self.runtime.datacentres.require("data_center", self.runtime.settings.data_center)
@@ -142,10 +145,13 @@ class TapBrightpearl(Tap):
     # --- streams ------------------------------------------------------------------------
     @override
     def discover_streams(self) -> list[BrightpearlStream]:
-        """installed_accounts, account_timezones, the account streams the mode offers, then custom_streams."""
-        kinds = (*DEVELOPER_TOOLS_STREAMS, *ACCOUNT_STREAMS) if self.runtime.mode.developer_tools else ACCOUNT_STREAMS
-        custom = configured.configured_streams(self.runtime.settings.custom_streams)
-        return [kind(self, self.runtime) for kind in (*kinds, *custom)]
+        """installed_accounts and account_timezones (where the mode has them), the account rows, custom_streams."""
+        developer = DEVELOPER_TOOLS_STREAMS if self.runtime.mode.developer_tools else ()
+        rows = account_rows(self.runtime.settings.custom_streams)
+        return [
+            *(kind(self, self.runtime) for kind in developer),
+            *(RowStream(self, self.runtime, row) for row in rows),
+        ]
 
     @override
     def load_streams(self) -> list[BrightpearlStream]:
@@ -169,6 +175,9 @@ class TapBrightpearl(Tap):
     @override
     def sync_all(self) -> None:
         """Every selected stream in order; a failing stream stops no other; then the summary."""
+        problems = selection_problems(self.input_catalog, self.streams)
+        if problems:
+            raise BrightpearlError("; ".join(problems))
         try:
             self.runtime.mode.prepare()
         except AuthenticationError as exc:

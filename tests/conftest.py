@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from tap_brightpearl.catalog import ROWS
 from tests.emulator import Emulator, sign
+from tests.support.project import footprint_changes, meltano_footprint
 
 REPO = Path(__file__).resolve().parents[1]
 # Real recorded Brightpearl answers: ../shared beside the checkout, or BRIGHTPEARL_RECORDINGS (a clone elsewhere).
@@ -41,43 +43,9 @@ SECRET_SETTINGS = (
 DEVELOPER_STREAMS = ("installed_accounts", "account_timezones")
 ACCOUNT_STREAMS = ("orders", "products", "contacts", "warehouses", "account_configuration")
 EVERY_STREAM = (*DEVELOPER_STREAMS, *ACCOUNT_STREAMS)
-# The rest of each account's data, in the order a run syncs them (tests/test_account_resources.py).
-MORE_ACCOUNT_STREAMS = (
-    "order_notes",
-    "goods_out_notes",
-    "goods_in_notes",
-    "goods_movements",
-    "stock_levels",
-    "journals",
-    "customer_payments",
-    "supplier_payments",
-    "price_lists",
-    "product_prices",
-    "order_statuses",
-    "order_stock_statuses",
-    "order_shipping_statuses",
-    "order_types",
-    "channels",
-    "tax_codes",
-    "nominal_codes",
-    "currencies",
-    "payment_methods",
-    "shipping_methods",
-    "contact_groups",
-    "companies",
-    "lead_sources",
-    "contact_group_members",
-    "custom_fields",
-    "brands",
-    "categories",
-    "seasons",
-    "collections",
-    "product_types",
-    "product_options",
-    "product_option_values",
-    "warehouse_locations",
-)
-ALL_ACCOUNT_STREAMS = (*ACCOUNT_STREAMS, *MORE_ACCOUNT_STREAMS)
+# Every account stream, in the order a run syncs them: the catalog's rows (tap_brightpearl/catalog.py).
+ALL_ACCOUNT_STREAMS = tuple(row.name for row in ROWS)
+MORE_ACCOUNT_STREAMS = tuple(name for name in ALL_ACCOUNT_STREAMS if name not in ACCOUNT_STREAMS)
 
 
 @dataclass
@@ -190,3 +158,13 @@ def tap(tmp_path: Path) -> Any:
         return run_tap(config, where, **kwargs)
 
     return _run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def the_checkout_is_left_alone() -> Any:
+    """Tests run Meltano in copies of the project: after the run the checkout's meltano.yml and .env are
+    byte for byte what they were, and there is no .meltano/ that was not there before."""
+    before = meltano_footprint()
+    yield
+    changes = footprint_changes(before, meltano_footprint())
+    assert not changes, f"the test run changed the checkout ({REPO}): {'; '.join(changes)} (by you, meanwhile?)"

@@ -277,6 +277,8 @@ def test_cli_prints_config_and_exits_cleanly(tmp_path: Path) -> None:
             with contextlib.suppress(json.JSONDecodeError):
                 config = json.loads(buf)
         assert config is not None and config["datacenter_urls"] == urls
+        while not out.exists() and time.monotonic() < deadline:  # written once stdout is complete
+            time.sleep(0.05)
         assert json.loads(out.read_text()) == config
         e_headers = {
             "brightpearl-dev-ref": config["developer_reference"],

@@ -20,16 +20,23 @@ def test_secret_is_used_as_text_not_base64_decoded():
     assert sign("t", "abcd") != sign("t", "abcd=")
 
 
-def test_authenticator_sends_signed_token_and_dev_ref_and_hides_them_in_repr():
+def test_authenticator_sends_signed_token_dev_and_app_ref_and_hides_them_in_repr():
     auth = DeveloperTokenAuthenticator(
-        developer_reference="devref", developer_token=DEV_TOKEN, developer_secret=DEV_SECRET
+        developer_reference="devref", app_reference="app", developer_token=DEV_TOKEN, developer_secret=DEV_SECRET
     )
-    assert auth.auth_headers == {"brightpearl-dev-ref": "devref", "brightpearl-dev-token": SIGNED}
+    # installed-accounts needs all three (Brightpearl's reference page)
+    assert auth.auth_headers == {
+        "brightpearl-dev-ref": "devref",
+        "brightpearl-app-ref": "app",
+        "brightpearl-dev-token": SIGNED,
+    }
     assert DEV_TOKEN not in repr(auth) and SIGNED not in repr(auth) and DEV_SECRET not in repr(auth)
 
 
 def test_registered_secrets_are_masked_in_any_log_line(caplog):
-    DeveloperTokenAuthenticator(developer_reference="r", developer_token=DEV_TOKEN, developer_secret=DEV_SECRET)
+    DeveloperTokenAuthenticator(
+        developer_reference="r", app_reference="a", developer_token=DEV_TOKEN, developer_secret=DEV_SECRET
+    )
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("urllib3.anything").debug("header was %s and %s", SIGNED, DEV_SECRET)
         try:

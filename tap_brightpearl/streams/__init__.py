@@ -1,1 +1,1 @@
-"""Stream classes, one module per kind of Brightpearl data (the run's order is in stream_list.py)."""
+"""The stream classes: developer-tools streams, and the one account stream every row builds (row_stream.py)."""

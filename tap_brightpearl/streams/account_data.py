@@ -16,23 +16,24 @@ import logging
 import typing as t
 
 from singer_sdk.helpers.conform import TypeConformanceLevel
-from singer_sdk.schema.source import StreamSchema
 from singer_sdk.singerlib.catalog import REPLICATION_FULL_TABLE
 from typing_extensions import override
 
 from tap_brightpearl import deletes, sdk_private
 from tap_brightpearl.client import BrightpearlStream, describe_failure
-from tap_brightpearl.errors import AuthenticationError, BrightpearlError, NotFoundError
+from tap_brightpearl.errors import AuthenticationError, BrightpearlError, NotFoundError, NothingFoundError
 from tap_brightpearl.installs import parse_utc
 from tap_brightpearl.prefetch import Failed, Prefetcher
+from tap_brightpearl.reading import converters
 from tap_brightpearl.records import Shaper, materialize
-from tap_brightpearl.schema_files import SCHEMAS
+from tap_brightpearl.search import Count, IncompleteReadError
 
 if t.TYPE_CHECKING:
     from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
 
     from tap_brightpearl.modes import Account
+    from tap_brightpearl.rows import Row
     from tap_brightpearl.runtime import Runtime
 
 Batch = list[dict[str, t.Any]]
@@ -77,34 +78,40 @@ class AllAccountsFailed(BrightpearlError):
         self.credentials = credentials
 
 
+class AccountsFailedError(AllAccountsFailed):
+    """Some accounts could not be read whole: the stream fails (their bookmarks stay), the others are kept."""
+
+
 class AccountStream(BrightpearlStream):
-    """A stream read from every selected account, one state partition per account."""
+    """A stream read from every selected account, one state partition per account, built whole from a row."""
 
     per_account = True
     failure_hint = ACCESS_HINT
-    schema = StreamSchema(SCHEMAS)  # schemas/<stream name>.json
-    #: False for a permissive schema (members land in otherMembers without a WARNING each)
-    typed: t.ClassVar[bool] = True
-    #: member -> the documented transformation its value goes through (e.g. orders' orderRows)
-    converters: t.ClassVar[dict[str, t.Callable[[t.Any], t.Any]]] = {}
     # Shaper already gives every member its declared JSON type (or keeps it in otherMembers).
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
-    def __init__(self, tap: Tap, runtime: Runtime) -> None:
-        """Partition state by account; opt-in where the app also has developer-tools streams."""
-        super().__init__(tap, runtime)
+    def __init__(self, tap: Tap, runtime: Runtime, row: Row, schema: dict[str, t.Any]) -> None:
+        """The row says what the stream is; state is partitioned by account; opt-in beside developer tools."""
+        super().__init__(tap, runtime, name=row.name, schema=schema)
+        self.row = row
+        self.primary_keys = ["accountCode", *(k for k in row.key if k != "accountCode")]
+        self.replication_key = row.replication  # type: ignore[assignment]
         self.state_partitioning_keys = ["accountCode"]
         self.selected_by_default = not runtime.mode.developer_tools
-        keys = [k for k in self.primary_keys or () if k != "accountCode"]
-        self.shaper = Shaper(
-            self.name, self.schema, self.logger, keys=keys, converters=self.converters, warn_undeclared=self.typed
-        )
+        self.shaper = self.make_shaper(schema)
         self._prefetcher: Prefetcher | None = None
         self._starts: dict[str, dt.datetime | None] = {}
         self._pending: set[str] = set()
         self._refused: set[str] = set()
         self._unauthorised: set[str] = set()
         self._finished = False
+
+    def make_shaper(self, schema: t.Mapping[str, t.Any]) -> Shaper:
+        """The shaper of this stream's records under `schema`."""
+        keys = [k for k in self.row.key if k != "accountCode"]
+        return Shaper(
+            self.name, schema, self.logger, keys=keys, converters=converters(self.row), warn_undeclared=self.row.typed
+        )
 
     @override
     def hint_for(self, exc: BaseException) -> str:
@@ -141,35 +148,56 @@ class AccountStream(BrightpearlStream):
         report = self.runtime.report.get(self.name)
         failed: BaseException | None = None
         try:
-            for item in prefetcher.take(code):
+            every = min(1.0, self.runtime.report.progress_every)
+            for item in prefetcher.take(code, waiting=self._progress, every=every):
                 if isinstance(item, Failed):
                     failed = item.error
                     break
                 if isinstance(item, deletes.PartitionNote):
                     deletes.apply(self.get_context_state(context), item)
                     continue
+                if isinstance(item, Count):
+                    report.expected += item.expected
+                    report.read += item.read
+                    continue
                 report.records += len(item)
                 yield from item if self.raw_ok else map(materialize, item)
-                self.runtime.report.progress(self.name, accounts_done=report.accounts_read)
+                self._progress()
         except BaseException:
             self._finish()
             raise
         if failed is not None:
             # Whatever this account emitted stays emitted; its bookmark must not move over the rest.
             sdk_private.drop_progress_markers(self.get_context_state(context))
-            reason = describe_failure(failed)
-            report.failed_accounts[code] = reason
-            if isinstance(failed, (AuthenticationError, NotFoundError)):
+            reason = describe_failure(failed).removeprefix(f"{self.name}: account {code!r}: ")
+            if isinstance(failed, IncompleteReadError):
+                report.expected += failed.expected
+                report.read += failed.read
+            if isinstance(failed, AuthenticationError) or (
+                isinstance(failed, NotFoundError) and not isinstance(failed, NothingFoundError)
+            ):
+                # 401/403: the account refused the app (revoked, closed, no access): skipped, as design.md says.
+                # A 404 on a path the tap built is not "nothing there": it fails the stream for the account.
                 self._refused.add(code)
-            if isinstance(failed, AuthenticationError):
-                self._unauthorised.add(code)
-            if len(report.failed_accounts) <= NAMED_FAILURES:
-                self.logger.warning("%s: skipping account %r: %s", self.name, code, reason)
+                report.skipped_accounts[code] = reason
+                if isinstance(failed, AuthenticationError):
+                    self._unauthorised.add(code)
+                if len(report.skipped_accounts) <= NAMED_FAILURES:
+                    self.logger.warning("%s: skipping account %r: %s", self.name, code, reason)
+            else:  # something Brightpearl has that this run could not read: the stream fails for the account
+                report.failed_accounts[code] = reason
+                if len(report.failed_accounts) <= NAMED_FAILURES:
+                    self.logger.error("%s: account %r not read: %s", self.name, code, reason)
         else:
             report.accounts_read += 1
         self._pending.discard(code)
         if not self._pending:
             self._finish()
+
+    def _progress(self) -> None:
+        """A progress line when one is due: accounts whose read has ended, records, rate, time left."""
+        done = self._prefetcher.finished if self._prefetcher is not None else 0
+        self.runtime.report.progress(self.name, accounts_done=done)
 
     def _start(self) -> Prefetcher:
         if self._prefetcher is None:
@@ -183,8 +211,29 @@ class AccountStream(BrightpearlStream):
             self._prefetcher = Prefetcher(list(accounts), read, workers=self.accounts_at_once)
         return self._prefetcher
 
+    is_sorted = False  # details arrive per page; the bookmark is promoted when an account completes
+
     def starting_point(self, context: Context) -> dt.datetime | None:
-        """Where this account's read begins (snapshot streams: nowhere in particular)."""
+        """The account's bookmark, else start_date, minus the look-back; nothing for snapshots and FULL_TABLE.
+
+        Read straight from the partition's state: the SDK only fills its "starting value"
+        when it reaches that partition, and every account starts reading before then.
+        """
+        if not self.row.incremental or self.replication_method == REPLICATION_FULL_TABLE:
+            return None
+        value = self.get_context_state(context).get("replication_key_value")
+        start = parse_utc(value) if value else self.runtime.settings.start_date
+        if start is None:
+            return None
+        return max(start - self.runtime.settings.lookback, EARLIEST)
+
+    @override
+    def bookmark_value(self, record: t.Mapping[str, t.Any]) -> str | None:
+        """The first date the record has of its replication key and the row's dates (updatedOn, else createdOn)."""
+        for name in (self.replication_key, *self.row.dates):
+            value = record.get(name) if name else None
+            if isinstance(value, str):
+                return value
         return None
 
     def prepare_account(self, code: str, partition: t.Mapping[str, t.Any]) -> None:
@@ -207,22 +256,30 @@ class AccountStream(BrightpearlStream):
         if self._prefetcher is not None:
             self._prefetcher.close()
         report = self.runtime.report.get(self.name)
-        failed = report.failed_accounts
-        if failed and len(failed) == report.accounts_total:
-            first_code, first_reason = next(iter(failed.items()))
-            what = "Brightpearl refused every account" if self._refused >= set(failed) else "every account failed"
+        failed, skipped = report.failed_accounts, report.skipped_accounts
+        every = {**skipped, **failed}
+        if every and len(every) == report.accounts_total:
+            first_code, first_reason = next(iter(every.items()))
+            what = "Brightpearl refused every account" if not failed else "every account failed"
             raise AllAccountsFailed(
-                f"{what} ({len(failed)}); the first, {first_code!r}, said: {first_reason}",
-                reason=f"{what} ({len(failed)})",
-                credentials=self._unauthorised >= set(failed),
+                f"{what} ({len(every)}); the first, {first_code!r}, said: {first_reason}",
+                reason=f"{what} ({len(every)})",
+                credentials=self._unauthorised >= set(every),
+            )
+        if skipped:
+            self.logger.warning(
+                "%s: %d of %d accounts refused the app and were skipped: %s",
+                self.name,
+                len(skipped),
+                report.accounts_total,
+                self.runtime.report.name_accounts(skipped),
             )
         if failed:
-            self.logger.warning(
-                "%s: %d of %d accounts failed and were skipped: %s",
-                self.name,
-                len(failed),
-                report.accounts_total,
-                self.runtime.report.name_accounts(failed),
+            first_code, first_reason = next(iter(failed.items()))
+            raise AccountsFailedError(
+                f"{len(failed)} of {report.accounts_total} accounts could not be read completely "
+                f"({self.runtime.report.name_accounts(failed)}); the first, {first_code!r}: {first_reason}",
+                reason=f"{len(failed)} account(s) not read completely",
             )
 
     def _read_account(self, accounts: dict[str, Account], code: str) -> t.Iterator[Batch]:
@@ -240,40 +297,3 @@ class AccountStream(BrightpearlStream):
         """GET `{datacentre}/public-api/{account}/{path}` with the account's own credentials."""
         url = self.runtime.account_url(datacentre, account.accountCode, path)
         return self.runtime.get(url, auth=account.auth, params=params, payload_type=payload_type)
-
-
-class IncrementalAccountStream(AccountStream):
-    """An account stream with a date bookmark per account.
-
-    `changed` lists the date members that say when a record last changed, newest first:
-    a record's bookmark value is the first it has (updatedOn is null for a record never
-    updated, so createdOn stands in). A stream without a replication key is a snapshot.
-    """
-
-    replication_key = "updatedOn"
-    is_sorted = False  # details arrive per page; the bookmark is promoted when an account completes
-    changed: t.ClassVar[tuple[str, ...]] = ("updatedOn", "createdOn")
-
-    @override
-    def starting_point(self, context: Context) -> dt.datetime | None:
-        """The account's bookmark, else start_date, minus the look-back; nothing for FULL_TABLE.
-
-        Read straight from the partition's state: the SDK only fills its "starting value"
-        when it reaches that partition, and every account starts reading before then.
-        """
-        if not self.replication_key or self.replication_method == REPLICATION_FULL_TABLE:
-            return None
-        value = self.get_context_state(context).get("replication_key_value")
-        start = parse_utc(value) if value else self.runtime.settings.start_date
-        if start is None:
-            return None
-        return max(start - self.runtime.settings.lookback, EARLIEST)
-
-    @override
-    def bookmark_value(self, record: t.Mapping[str, t.Any]) -> str | None:
-        """The first of `changed` the record has (updatedOn, else createdOn)."""
-        for name in self.changed:
-            value = record.get(name)
-            if isinstance(value, str):
-                return value
-        return None

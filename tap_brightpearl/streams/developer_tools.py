@@ -63,6 +63,7 @@ class InstalledAccountsStream(DeveloperToolsStream):
         start = None if full else self.get_starting_timestamp(context)
         since = sortable_utc(start) if start is not None else ""
         report = self.runtime.report.get(self.name)
+        report.expected = report.read = len(installs)  # the whole list comes in one answer
         for install in installs:
             if install.installed < since:
                 continue
@@ -111,6 +112,7 @@ class AccountTimezonesStream(DeveloperToolsStream):
                 report.records += 1
                 yield result
             self.runtime.report.progress(self.name, accounts_done=done)
+        report.expected, report.read = len(accounts) - len(skipped), report.accounts_read
         router = self.runtime.router
         self.logger.info(
             "account_timezones: %d accounts read, %d skipped, %d datacentres discovered",

@@ -1,19 +1,25 @@
 """Run the emulator standalone: ``python -m tests.emulator --accounts 50 --seed 7``.
 
-Prints one ``code url`` line per datacentre, then a working tap config as JSON, then serves
-until SIGINT/SIGTERM (demos and benchmarks drive a separate tap process against it).
+Prints one ``code url`` line per datacentre, then a working public-app tap config as JSON, then
+serves until SIGINT/SIGTERM (demos and benchmarks drive a separate tap process against it).
+``--private-config-out`` and ``--oauth-config-out`` also make one account readable by a private app
+and by an OAuth app (token endpoint and authorize endpoint served) and print and write their configs,
+each after a ``# ...`` line. Every file is whole when it appears; the public one comes last.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
+from .app_configs import authorize_url, oauth_app_config, private_app_config
 from .emulator import Emulator
 
 
@@ -32,8 +38,47 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--never-updated-fraction", type=float, default=0.2, help="share of records with no updatedOn yet"
     )
     parser.add_argument("--no-account-apis", action="store_true", help="answer every /public-api/ call 401")
-    parser.add_argument("--config-out", type=Path, default=None, help="also write config here")
+    parser.add_argument("--config-out", type=Path, default=None, help="also write the public app's config here")
+    parser.add_argument(
+        "--private-config-out", type=Path, default=None, help="give one account a private app token; its config here"
+    )
+    parser.add_argument(
+        "--oauth-config-out", type=Path, default=None, help="serve OAuth for one account; the OAuth app's config here"
+    )
     return parser.parse_args(argv)
+
+
+def write_whole(path: Path, config: dict[str, Any]) -> None:
+    """Write the config under another name, then rename: a reader polling for it never sees half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+
+
+def announce(emu: Emulator, args: argparse.Namespace) -> None:
+    """Print the datacentres and the configs asked for, and write their files.
+
+    The other configs' files come first and the public one's last, after everything is printed: once
+    it exists, the other files are whole and stdout is complete.
+    """
+    for code, url in emu.base_urls.items():
+        print(f"{code} {url}")
+    public = emu.tap_config()
+    print(json.dumps(public, indent=2))
+    if args.private_config_out is not None:
+        config = private_app_config(emu)
+        write_whole(args.private_config_out, config)
+        print(f"# private app config (account {config['account_code']}), also in {args.private_config_out}")
+        print(json.dumps(config, indent=2))
+    if args.oauth_config_out is not None:
+        config = oauth_app_config(emu)
+        write_whole(args.oauth_config_out, config)
+        print(f"# OAuth app config (account {config['account_code']}), also in {args.oauth_config_out}")
+        print(json.dumps(config, indent=2))
+        print(f"# OAuth authorize endpoint (tap-brightpearl-oauth --authorize-url): {authorize_url(emu)}")
+    sys.stdout.flush()
+    if args.config_out is not None:
+        write_whole(args.config_out, public)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,13 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     with emu:
-        for code, url in emu.base_urls.items():
-            print(f"{code} {url}")
-        text = json.dumps(emu.tap_config(), indent=2)
-        print(text)
-        sys.stdout.flush()
-        if args.config_out is not None:
-            args.config_out.write_text(text + "\n", encoding="utf-8")
+        announce(emu, args)
         while not done.wait(0.5):
             pass
     return 0

@@ -250,11 +250,12 @@ class HostileServer(ThreadingHTTPServer):
         self.stop()
 
 
-ORDER_COLUMNS = [{"name": "orderId"}, {"name": "updatedOn"}]
+# The id and the two date columns the tap filters on (doc: both are columns of every one of these searches)
+ORDER_COLUMNS = [{"name": "orderId"}, {"name": "updatedOn"}, {"name": "createdOn"}]
 SEARCH_COLUMNS = {
     "order-search": ORDER_COLUMNS,
-    "product-search": [{"name": "productId"}, {"name": "updatedOn"}],
-    "contact-search": [{"name": "contactId"}, {"name": "updatedOn"}],
+    "product-search": [{"name": "productId"}, {"name": "updatedOn"}, {"name": "createdOn"}],
+    "contact-search": [{"name": "contactId"}, {"name": "updatedOn"}, {"name": "createdOn"}],
 }
 
 
@@ -326,12 +327,15 @@ class FakeBrightpearl(HostileServer):
 
     def _account(self, code: str, rest: list[str], seen: Seen) -> Answer:
         if rest == ["integration-service", "account-configuration"]:
-            return json_answer({"response": {"accountName": "Hostile Ltd", "baseCurrencyCode": "GBP"}})
+            settings = {"accountName": "Hostile Ltd", "baseCurrencyCode": "GBP"}  # nested, as documented
+            return json_answer({"response": {"configuration": settings}})
         if rest == ["warehouse-service", "warehouse"]:
             return json_answer({"response": [{"id": 1, "name": "Main"}]})
         orders = self.orders.get(code, [])
         if len(rest) == 2 and rest[1] in SEARCH_COLUMNS:
-            rows = [[o["id"], o.get("updatedOn")] for o in orders] if rest[1] == "order-search" else []
+            rows = (
+                [[o["id"], o.get("updatedOn"), o.get("createdOn")] for o in orders] if rest[1] == "order-search" else []
+            )
             return search_page(rows, SEARCH_COLUMNS[rest[1]])
         if rest[:2] == ["order-service", "order"] and len(rest) == 3:
             wanted = id_set(rest[2])

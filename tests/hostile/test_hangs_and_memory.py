@@ -172,7 +172,7 @@ def _lying_search(same_rows: bool, cutoff: int = 150):
         params = dict(pair.partition("=")[::2] for pair in seen.query.split("&") if pair)
         first = int(unquote(params.get("firstResult", "1")) or 1)
         ids = [1, 2, 3] if same_rows else [n * 10 + i for i in range(3)]
-        rows = [[i, "2025-01-01T00:00:00.000Z"] for i in ids]
+        rows = [[i, "2025-01-01T00:00:00.000Z", "2024-01-01T00:00:00.000Z"] for i in ids]
         return search_page(
             rows, ORDER_COLUMNS, resultsAvailable=1_000_000_000, morePagesAvailable=True, firstResult=first
         )
@@ -192,7 +192,8 @@ def test_search_that_always_has_more_pages_is_bounded(fake, private_catalog, tmp
     run = run_tap(private_config(fake.url), tmp_path, catalog=select(private_catalog, "orders"))
     sent = [s for s in fake.requests() if s.target.startswith("/public-api/acme/")]
     assert len(sent) < 60, f"{len(sent)} requests for one account's orders"
-    assert [w for w in run.warnings() if "search" in w.lower()], "no WARNING about the lying search"
+    assert run.returncode == 1, "a search that cannot be read whole fails the stream (complete or loud)"
+    assert [e for e in run.stderr.splitlines() if "ERROR" in e and "announced more" in e], "no ERROR about it"
     assert_no_traceback(run)
     assert_no_leak(run, secrets=[PRIVATE_TOKEN])
 

@@ -2,7 +2,8 @@
 
 A missing tool or database skips these tests on a laptop, but fails them under CI=true,
 so a CI machine without PostgreSQL or Meltano can never pass by skipping.
-Install Meltano with `scripts/ensure_meltano.sh`.
+Install Meltano with `scripts/ensure_meltano.sh`. Meltano runs in a copy of the project
+(`meltano_project`), never in the checkout: its .meltano/, .env and meltano.yml stay the user's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pytest
 
 from tests.conftest import SECRETS
 from tests.emulator import Emulator
+from tests.support.project import project_copy
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -95,19 +97,25 @@ class MeltanoRun:
             assert secret not in self.output, "a secret leaked into the meltano output"
 
 
+def meltano_env(project: Path) -> dict[str, str]:
+    """What every Meltano command of the tests runs with: the project copy, no usage stats."""
+    return {"MELTANO_PROJECT_ROOT": str(project), "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
 @dataclass
 class Meltano:
-    """Run meltano in the repo's project with a private system database (so private state)."""
+    """Run meltano in a copy of the project with a private system database (so private state)."""
 
     binary: Path
     base_env: dict[str, str]
+    project: Path
 
     def __call__(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> MeltanoRun:
         """Run `meltano --environment ci ARGS` with extra environment variables."""
-        full_env = {**os.environ, **self.base_env, **(env or {})}
+        full_env = {**os.environ, **meltano_env(self.project), **self.base_env, **(env or {})}
         proc = subprocess.run(
             [str(self.binary), "--environment", "ci", *args],
-            cwd=REPO,
+            cwd=self.project,
             env=full_env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -119,16 +127,27 @@ class Meltano:
 
 
 @pytest.fixture(scope="session")
-def meltano_bin() -> Path:
-    """The Meltano executable, with this project's plugins installed."""
+def meltano_exe() -> Path:
+    """The Meltano executable (no plugin installed by this fixture)."""
     found = find_meltano()
     if found is None:
         unavailable("meltano not found: run scripts/ensure_meltano.sh (or set MELTANO_BIN)")
     assert found is not None
+    return found
+
+
+@pytest.fixture(scope="session")
+def meltano_project(meltano_exe: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with its plugins installed: where every Meltano command of the tests runs.
+
+    DAG runs get it as BRIGHTPEARL_MELTANO_PROJECT_DIR; `meltano select` or `config set` there
+    rewrites the copy's meltano.yml or .env, never the checkout's.
+    """
+    project = project_copy(tmp_path_factory.mktemp("meltano") / "project")
     proc = subprocess.run(
-        [str(found), "install", "tap-brightpearl", "tap-brightpearl-account", "target-postgres"],
-        cwd=REPO,
-        env={**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        [str(meltano_exe), "install", "tap-brightpearl", "tap-brightpearl-account", "target-postgres"],
+        cwd=project,
+        env={**os.environ, **meltano_env(project)},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -136,7 +155,13 @@ def meltano_bin() -> Path:
         check=False,
     )
     assert proc.returncode == 0, f"meltano install failed:\n{proc.stdout[-4000:]}"
-    return found
+    return project
+
+
+@pytest.fixture(scope="session")
+def meltano_bin(meltano_exe: Path, meltano_project: Path) -> Path:
+    """The Meltano executable, with this project's plugins installed in `meltano_project` (run it there)."""
+    return meltano_exe
 
 
 @pytest.fixture(scope="session")
@@ -181,14 +206,13 @@ def query(pg_url: str, pg_schema: str) -> Any:
 
 
 @pytest.fixture
-def meltano(pg_url: str, pg_schema: str, meltano_bin: Path, tmp_path: Path) -> Meltano:
-    """A meltano runner loading into this test's schema, with its own state database."""
+def meltano(pg_url: str, pg_schema: str, meltano_bin: Path, meltano_project: Path, tmp_path: Path) -> Meltano:
+    """A meltano runner in the project copy, loading into this test's schema, with its own state database."""
     env = {
         "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
-        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
         **target_postgres_env(pg_url, pg_schema),
     }
-    return Meltano(meltano_bin, env)
+    return Meltano(meltano_bin, env, meltano_project)
 
 
-__all__ = ["Emulator", "Meltano", "MeltanoRun", "tap_env", "unavailable"]
+__all__ = ["Emulator", "Meltano", "MeltanoRun", "meltano_env", "tap_env", "unavailable"]

@@ -22,7 +22,7 @@ import pytest
 
 from tests.conftest import DEV_SECRET, DEV_TOKEN, SECRETS
 from tests.emulator import Emulator
-from tests.pipelines.conftest import REPO, unavailable
+from tests.pipelines.conftest import REPO, meltano_env, unavailable
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.slow]
 
@@ -126,10 +126,14 @@ def connections(emu: Emulator, pg_url: str, pg_schema: str) -> dict[str, str]:
     }
 
 
-def worker_env(meltano_bin: Path, meltano_db: Path) -> dict[str, str]:
-    """What a deployment sets on the workers: where Meltano is, its environment and state backend."""
+def worker_env(meltano_bin: Path, project: Path, meltano_db: Path) -> dict[str, str]:
+    """What a deployment sets on the workers: where Meltano and the project are, its environment and state backend.
+
+    The project is the tests' copy (tests/pipelines/conftest.py: meltano_project), never the checkout.
+    """
     return {
         "MELTANO_BIN": str(meltano_bin),
+        "BRIGHTPEARL_MELTANO_PROJECT_DIR": str(project),
         "BRIGHTPEARL_MELTANO_ENVIRONMENT": "ci",
         "MELTANO_DATABASE_URI": f"sqlite:///{meltano_db}",
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -233,10 +237,13 @@ def test_retry_delay_comes_from_the_environment(airflow: Airflow) -> None:
 
 
 def test_daily_dag_run_loads_postgres(
-    pg_url: str, airflow: Airflow, meltano_bin: Path, pg_schema: str, query: Any, tmp_path: Path
+    pg_url: str, airflow: Airflow, meltano_bin: Path, meltano_project: Path, pg_schema: str, query: Any, tmp_path: Path
 ) -> None:
     with Emulator(n_accounts=15, seed=5, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET) as emu:
-        env = {**connections(emu, pg_url, pg_schema), **worker_env(meltano_bin, tmp_path / "meltano.db")}
+        env = {
+            **connections(emu, pg_url, pg_schema),
+            **worker_env(meltano_bin, meltano_project, tmp_path / "meltano.db"),
+        }
         result = airflow("dags", "test", DAG_ID, "2024-06-01", env=env)
         output = result.stdout
         assert result.returncode == 0, output[-5000:]
@@ -261,12 +268,12 @@ def test_daily_dag_run_loads_postgres(
         )
 
 
-def meltano_state(meltano_bin: Path, meltano_db: Path, *args: str) -> str:
+def meltano_state(meltano_bin: Path, project: Path, meltano_db: Path, *args: str) -> str:
     """`meltano state ARGS` against the state backend the DAG run used."""
     proc = subprocess.run(
         [str(meltano_bin), "--environment", "ci", "state", *args],
-        cwd=REPO,
-        env={**os.environ, "MELTANO_DATABASE_URI": f"sqlite:///{meltano_db}"},
+        cwd=project,
+        env={**os.environ, **meltano_env(project), "MELTANO_DATABASE_URI": f"sqlite:///{meltano_db}"},
         capture_output=True,
         text=True,
         timeout=120,
@@ -287,14 +294,14 @@ def accounts_in_state(state: dict[str, Any]) -> set[str]:
 
 
 def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
-    pg_url: str, airflow: Airflow, meltano_bin: Path, pg_schema: str, query: Any, tmp_path: Path
+    pg_url: str, airflow: Airflow, meltano_bin: Path, meltano_project: Path, pg_schema: str, query: Any, tmp_path: Path
 ) -> None:
     shards = 2
     meltano_db = tmp_path / "meltano.db"
     with Emulator(n_accounts=8, seed=6, developer_token=DEV_TOKEN, developer_secret=DEV_SECRET) as emu:
         env = {
             **connections(emu, pg_url, pg_schema),
-            **worker_env(meltano_bin, meltano_db),
+            **worker_env(meltano_bin, meltano_project, meltano_db),
             # Append, never merge: an account read by two shards would show up as duplicate rows.
             "TARGET_POSTGRES_LOAD_METHOD": "append-only",
         }
@@ -329,10 +336,13 @@ def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
     assert configs == sorted(enabled)
 
     suffixes = ["developer-tools", *(f"shard-{i}-of-{shards}" for i in range(shards))]
-    assert sorted(meltano_state(meltano_bin, meltano_db, "list").split()) == sorted(f"{STATE_ID}:{s}" for s in suffixes)
+    state_ids = meltano_state(meltano_bin, meltano_project, meltano_db, "list").split()
+    assert sorted(state_ids) == sorted(f"{STATE_ID}:{s}" for s in suffixes)
     owners = [
         accounts_in_state(
-            json.loads(meltano_state(meltano_bin, meltano_db, "get", f"{STATE_ID}:shard-{i}-of-{shards}"))
+            json.loads(
+                meltano_state(meltano_bin, meltano_project, meltano_db, "get", f"{STATE_ID}:shard-{i}-of-{shards}")
+            )
         )
         for i in range(shards)
     ]

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.project import footprint_changes, meltano_footprint
+
 pytestmark = pytest.mark.pipeline
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_the_demo_prints_the_accounts_and_leaves_one_csv_per_stream_and_no_meltano_database(meltano_bin):
-    database = REPO / ".meltano" / "meltano.db"
-    database.unlink(missing_ok=True)  # Meltano's own, from other commands run in the checkout
+def test_the_demo_prints_the_accounts_and_leaves_one_csv_per_stream_and_the_checkouts_meltano_alone(meltano_exe):
+    before = meltano_footprint()
     proc = subprocess.run(
         ["./scripts/demo.sh", "--accounts", "12"], cwd=REPO, capture_output=True, text=True, timeout=600, check=False
     )
@@ -28,4 +29,5 @@ def test_the_demo_prints_the_accounts_and_leaves_one_csv_per_stream_and_no_melta
     readme = (REPO / "README.md").read_text()
     for section in ("Try it against the emulator", "With Meltano"):
         assert f'"{section}"' in proc.stdout and f"## {section}" in readme, section
-    assert not database.exists(), "the demo uses a throwaway database, not one in the checkout"
+    # Meltano ran in a throwaway copy: no .meltano/, .env or rewritten meltano.yml in the checkout.
+    assert footprint_changes(before, meltano_footprint()) == []
