@@ -26,8 +26,10 @@ def emu() -> Iterator[Emulator]:
 
 
 def dev_headers(e: Emulator) -> dict[str, str]:
+    """The three headers the installed-accounts reference page requires."""
     return {
         "brightpearl-dev-ref": e.developer_reference,
+        "brightpearl-app-ref": e.app_reference,
         "brightpearl-dev-token": sign(e.developer_token, e.developer_secret),
     }
 
@@ -72,7 +74,7 @@ def test_make_accounts_deterministic_and_varied() -> None:
 
 def test_installed_accounts_ok_and_shuffled(emu: Emulator) -> None:
     s = requests.Session()
-    r = s.get(installed_url(emu, "use1"), headers=dev_headers(emu))
+    r = s.get(installed_url(emu), headers=dev_headers(emu))
     assert r.status_code == 200
     assert r.headers["Content-Type"] == "application/json;charset=UTF-8"
     assert r.headers["Ruid"] and "brightpearl-requests-remaining" in r.headers
@@ -95,8 +97,22 @@ def test_installed_accounts_bad_or_missing_token(emu: Emulator) -> None:
     assert requests.get(installed_url(emu)).status_code == 401
     assert [e.auth for e in emu.requests] == ["bad", "none"]
     url = installed_url(emu).replace(emu.app_reference, "other_app")
-    r = requests.get(url, headers=dev_headers(emu))
+    r = requests.get(url, headers={**dev_headers(emu), "brightpearl-app-ref": "other_app"})
     assert r.status_code == 404 and r.json()["errors"][0]["code"] == "CMNC-404"
+
+
+def test_installed_accounts_only_on_euw1_with_all_three_headers(emu: Emulator) -> None:
+    # The reference page: euw1 only, and brightpearl-dev-ref, brightpearl-app-ref and
+    # brightpearl-dev-token all required.
+    for dc in ("use1", "usw1"):
+        r = requests.get(installed_url(emu, dc), headers=dev_headers(emu))
+        assert r.status_code == 404 and r.json()["errors"][0]["code"] == "CMNC-404", dc
+    for missing in ("brightpearl-app-ref", "brightpearl-dev-ref"):
+        headers = {k: v for k, v in dev_headers(emu).items() if k != missing}
+        assert requests.get(installed_url(emu), headers=headers).status_code == 401, missing
+    other_app = {**dev_headers(emu), "brightpearl-app-ref": "other_app"}  # not the app the path names
+    assert requests.get(installed_url(emu), headers=other_app).status_code == 401
+    assert requests.get(installed_url(emu), headers=dev_headers(emu)).status_code == 200
 
 
 def test_timezone_only_on_own_datacentre(emu: Emulator) -> None:
@@ -126,7 +142,7 @@ def test_account_location_master_only_no_auth(emu: Emulator) -> None:
     assert r.status_code == 200
     body = r.json()["response"]
     assert body["datacentreCode"] == "usw1"
-    assert body["urls"]["api"] == emu.base_urls["usw1"]
+    assert set(body["urls"]) == {"login", "authorizeServer", "authorizeInstance"}  # as documented
     assert emu.base_urls["usw1"].endswith(body["apiDomain"])
     assert emu.requests[-1].auth == "none"
     assert requests.get(loc_url(emu, "use1", acct.accountCode)).status_code == 404
@@ -155,8 +171,8 @@ def test_throttle_rolling_window_and_recovery() -> None:
         assert r.headers["brightpearl-requests-remaining"] == "0"
         assert 0 < int(r.headers["brightpearl-next-throttle-period"]) <= 500
         assert e.throttled_count == 1
-        # Another datacentre is another pool.
-        assert s.get(installed_url(e, "use1"), headers=dev_headers(e)).status_code == 200
+        # Another datacentre is another pool (which answers 404: installed-accounts lives on euw1).
+        assert s.get(installed_url(e, "use1"), headers=dev_headers(e)).status_code == 404
         time.sleep(int(r.headers["brightpearl-next-throttle-period"]) / 1000 + 0.05)
         assert s.get(url, headers=dev_headers(e)).status_code == 200
         assert [x.status for x in e.requests].count(503) == 1
@@ -185,8 +201,9 @@ def test_fault_status_html_body_throttle(emu: Emulator) -> None:
     assert emu.throttled_count == 1
     emu.add_fault("installed-accounts", "status", datacentre="use1")
     assert s.get(url, headers=dev_headers(emu)).status_code == 200  # other datacentre
+    assert s.get(installed_url(emu, "use1"), headers=dev_headers(emu)).status_code == 500  # the fault
     emu.clear_faults()
-    assert s.get(installed_url(emu, "use1"), headers=dev_headers(emu)).status_code == 200
+    assert s.get(installed_url(emu, "use1"), headers=dev_headers(emu)).status_code == 404
 
 
 def test_fault_reset_truncated_stall(emu: Emulator) -> None:
@@ -282,6 +299,7 @@ def test_cli_prints_config_and_exits_cleanly(tmp_path: Path) -> None:
         assert json.loads(out.read_text()) == config
         e_headers = {
             "brightpearl-dev-ref": config["developer_reference"],
+            "brightpearl-app-ref": config["app_reference"],
             "brightpearl-dev-token": sign(config["developer_token"], config["developer_secret"]),
         }
         url = (

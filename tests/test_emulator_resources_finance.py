@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from tests.emulator import Emulator
+from tests.emulator.account_search import parse_id_set
 from tests.emulator.client import account_url, app_headers, error, get, rows
 from tests.emulator.client import account_with_purchases as account
 
@@ -41,36 +42,33 @@ def fresh() -> Iterator[Emulator]:
 
 
 # -- journals and payments -------------------------------------------------------------------------
-def test_journal_search_detail_and_id_ranges(emu: Emulator) -> None:
+def test_journal_search_rows_are_the_lines_of_the_journal_get(emu: Emulator) -> None:
     a = account(emu)
     found = rows(emu, a, "accounting-service/journal-search")
-    ids = [j["journalId"] for j in found]
+    ids = sorted({j["journalId"] for j in found})
+    assert len(ids) < len(found)  # documented: one row per journal line, so journalId repeats
     assert error(get(emu, a, "accounting-service/journal-search", journalId=f"{ids[0]}-{ids[-1]}")) == (
         500,
         "CMNC-018",
     )
-    assert rows(emu, a, "accounting-service/journal-search", journalId=f"{ids[0]},{ids[1]}") == found[:2]
-    bodies = get(emu, a, f"accounting-service/journal/{','.join(map(str, ids))}").json()["response"]
-    assert [j["id"] for j in bodies] == ids
-    for body, row in zip(bodies, found, strict=True):
-        assert (body["journalTypeCode"], body["taxDate"], body["orderId"]) == (
-            row["journalTypeCode"],
-            row["journalDate"],
-            row["orderId"],
-        )
-        assert sum(Decimal(x["transactionAmount"]) for x in body["credits"]) == sum(
-            Decimal(x["transactionAmount"]) for x in body["debits"]
-        )
-        assert {
-            "nominalCode",
-            "transactionAmount",
-            "baseTransactionAmount",
-            "currencyCode",
-            "taxCode",
-            "exchangeRate",
-        } == set(body["credits"][0])
+    two = rows(emu, a, "accounting-service/journal-search", journalId=f"{ids[0]},{ids[1]}")
+    assert two == [r for r in found if r["journalId"] in ids[:2]]
+    body = get(emu, a, f"accounting-service/journal/{','.join(map(str, ids))}").json()
+    assert list(body["response"]) == ["journals"]  # documented: {"response": {"journals": [...]}}
+    journals = body["response"]["journals"]
+    assert [j["id"] for j in journals] == ids
     nominal = {n["code"] for n in get(emu, a, "accounting-service/nominal-code").json()["response"]}
-    assert {x["nominalCode"] for j in bodies for x in j["credits"] + j["debits"]} <= nominal
+    for journal in journals:
+        lines = [r for r in found if r["journalId"] == journal["id"]]
+        debits = [(x["nominalCode"], x["transactionAmount"]) for x in journal["debits"]]
+        credits = [(x["nominalCode"], x["transactionAmount"]) for x in journal["credits"]]
+        assert [(r["nominalCode"], r["journalDebit"]) for r in lines if r["journalDebit"] != "0.00"] == debits
+        assert [(r["nominalCode"], r["journalCredit"]) for r in lines if r["journalCredit"] != "0.00"] == credits
+        assert {r["journalType"] for r in lines} == {journal["journalTypeCode"]}
+        assert {r["journalDate"] for r in lines} == {journal["createdOn"]}  # "the date the journal was created"
+        assert sum(Decimal(v) for _, v in debits) == sum(Decimal(v) for _, v in credits)
+        assert all(x["change"] == {"value": x["transactionAmount"]} for x in journal["debits"] + journal["credits"])
+        assert {code for code, _ in debits + credits} <= nominal
     assert error(get(emu, a, "accounting-service/journal/1-201")) == (400, "CMNC-400")
     assert error(get(emu, a, "accounting-service/journal/1")) == (404, "CMNC-404")
 
@@ -116,20 +114,22 @@ def test_supplier_payment_search_claims_500_ignores_ranges_and_repeats_its_last_
 
 
 # -- reference data --------------------------------------------------------------------------------
-REFERENCE_LISTS = {
-    "order-service/order-status": {"id", "name", "orderTypeCode", "color"},
-    "order-service/order-stock-status": {"id", "code", "name"},
-    "order-service/order-shipping-status": {"id", "code", "name"},
-    "order-service/order-type": {"id", "code", "name"},
-    "product-service/channel": {"id", "name", "channelTypeId", "defaultWarehouseId", "defaultPriceListId"},
-    "accounting-service/tax-code": {"id", "code", "description", "rate"},
-    "accounting-service/nominal-code": {"id", "code", "name", "type", "bank", "taxCode"},
-    "accounting-service/currency": {"id", "code", "description", "symbol", "isDefault"},
-    "accounting-service/payment-method": {"id", "code", "name", "isActive"},
-    "warehouse-service/shipping-method": {"id", "name", "code", "breaks"},
-    "contact-service/contact-group": {"id", "name", "description"},
-    "contact-service/company": {"id", "name"},
-    "contact-service/lead-source": {"id", "name", "parentId"},
+REFERENCE_LISTS = {  # plain GET -> the member an ID set names (None: documented "no ID-set filtering")
+    "order-service/order-status": "statusId",
+    "order-service/order-stock-status": None,
+    "order-service/order-shipping-status": None,
+    "order-service/order-type": None,
+    "product-service/channel": "id",
+    "accounting-service/tax-code": "id",
+    "accounting-service/nominal-code": "id",
+    "warehouse-service/shipping-method": "id",
+    "contact-service/lead-source": "id",
+    "product-service/price-list": "id",
+    "product-service/brand": "id",
+    "product-service/brightpearl-category": "id",
+    "product-service/season": "id",
+    "product-service/option": "id",
+    "product-service/product-type": "id",
 }
 CUSTOM_FIELD_PATHS = {
     "order-service/sale/custom-field-meta-data": "order-service/order",
@@ -140,24 +140,61 @@ CUSTOM_FIELD_PATHS = {
 }
 
 
-def test_reference_lists(emu: Emulator) -> None:
+def test_reference_lists_and_their_id_sets(emu: Emulator) -> None:
     a = account(emu)
     data = emu.account_data(a.accountCode)
-    for path, keys in REFERENCE_LISTS.items():
+    for path, key in REFERENCE_LISTS.items():
         items = get(emu, a, path).json()["response"]
-        assert items and all(set(i) == keys for i in items), path
-        assert get(emu, a, f"{path}/{items[-1]['id']}").json()["response"] == [items[-1]], path
-    statuses = {s["id"] for s in get(emu, a, "order-service/order-status").json()["response"]}
-    assert {o["orderStatus"]["orderStatusId"] for o in data.orders} <= statuses
-    taxes = {(t["id"], t["code"]) for t in get(emu, a, "accounting-service/tax-code").json()["response"]}
+        assert len(items) > 1, path
+        asked = get(emu, a, f"{path}/{items[-1][key] if key else 1}").json()["response"]
+        assert asked == ([items[-1]] if key else items), path
+        if key:
+            assert error(get(emu, a, f"{path}/999999")) == (404, "CMNC-404"), path
+    statuses = get(emu, a, "order-service/order-status").json()["response"]
+    assert {o["orderStatus"]["orderStatusId"] for o in data.orders} <= {s["statusId"] for s in statuses}
+    assert [s["orderTypeCode"] for s in statuses] == sorted(s["orderTypeCode"] for s in statuses)  # grouped
+    assert len(get(emu, a, "order-service/order-stock-status").json()["response"]) == 13  # documented
+    taxes = get(emu, a, "accounting-service/tax-code").json()["response"]
     assert {
         (p["financialDetails"]["taxCode"]["id"], p["financialDetails"]["taxCode"]["code"]) for p in data.products
-    } <= taxes
-    currencies = get(emu, a, "accounting-service/currency").json()["response"]
+    } <= {(t["id"], t["code"]) for t in taxes}
+    assert all(t.get("rate", 1) != 0 for t in taxes) and any("rate" not in t for t in taxes)  # absent when zero
+    methods = get(emu, a, "accounting-service/payment-method").json()["response"]
+    assert all("id" not in m and len(m["bankAccounts"]) == 1 for m in methods)  # documented: no top-level id
+    one = methods[1]["bankAccounts"][0]["paymentMethodId"]
+    assert get(emu, a, f"accounting-service/payment-method/{one}").json()["response"] == [methods[1]]
+    breaks = get(emu, a, "warehouse-service/shipping-method").json()["response"][0]["breaks"]
+    assert isinstance(breaks, str) and "," in breaks  # documented: a comma-separated string
+    currencies = rows(emu, a, "accounting-service/currency-search")
     assert [c["code"] for c in currencies if c["isDefault"]] == [data.configuration["baseCurrencyCode"]]
-    members = get(emu, a, "contact-service/contact-group-member/1-3").json()["response"]
-    contacts = {c["contactId"] for c in data.contacts}
-    assert set(members) == {"1", "2", "3"} and all(set(m) <= contacts for m in members.values())
+    assert {c["financialDetails"]["currencyId"] for c in data.contacts} <= {c["id"] for c in currencies}
+    values = get(emu, a, "product-service/option/1,2/value").json()["response"]
+    options = get(emu, a, "product-service/option").json()["response"]
+    assert {v["optionId"] for v in values} == {o["id"] for o in options}
+    assert get(emu, a, "product-service/option/1/value").json()["response"] == [v for v in values if v["optionId"] == 1]
+
+
+def test_contact_groups_and_their_members(emu: Emulator) -> None:
+    a = account(emu)
+    contacts = [c["contactId"] for c in emu.account_data(a.accountCode).contacts]
+    groups = rows(emu, a, "contact-service/contact-group-search")
+    ids = ",".join(str(g["id"]) for g in groups)
+    bodies = get(emu, a, f"contact-service/contact-group/{ids}").json()["response"]
+    assert [(b["id"], b["name"], b["description"]) for b in bodies] == [
+        (g["id"], g["name"], g["description"]) for g in groups
+    ]
+    for group in groups:
+        path = f"contact-service/contact-group/{group['id']}/member"
+        members = get(emu, a, path).json()["response"]
+        assert list(members) == ["contactMemberIds"]
+        ids_ = members["contactMemberIds"]
+        assert ids_ == sorted(ids_) and set(ids_) <= set(contacts) and ids_, group
+        compact = get(emu, a, path, includeOptional="contactMemberIdSet", excludeOptional="contactMemberIds").json()
+        assert list(compact["response"]) == ["contactMemberIdSet"]
+        assert parse_id_set(compact["response"]["contactMemberIdSet"], None) == ids_
+    assert error(get(emu, a, "contact-service/contact-group/1,2/member")) == (404, "CMNC-404")  # ONE id only
+    assert error(get(emu, a, "contact-service/contact-group/99/member")) == (404, "CMNC-404")
+    assert error(get(emu, a, "contact-service/contact-group/99")) == (404, "CMNC-404")
 
 
 def test_custom_field_metadata_names_the_generated_fields(emu: Emulator) -> None:
@@ -172,36 +209,43 @@ def test_custom_field_metadata_names_the_generated_fields(emu: Emulator) -> None
         meta = get(emu, a, meta_path).json()["response"]
         id_set = ",".join(map(str, ids[detail]))
         bodies = get(emu, a, f"{detail}/{id_set}", includeOptional="customFields").json()["response"]
-        used = {code for body in bodies for code in body["customFields"]}
-        assert {m["code"] for m in meta} == used, meta_path
+        used = {code: value for body in bodies for code, value in body["customFields"].items()}
+        assert {m["code"] for m in meta} == set(used), meta_path
         for m in meta:
-            assert m["customFieldType"] in ("TEXT", "SELECT", "BOOLEAN") and ("options" in m) == (
+            assert m["customFieldType"] in ("TEXT", "SELECT", "YES_NO") and ("options" in m) == (
                 m["customFieldType"] == "SELECT"
             )
+            if "options" in m:  # documented: a map keyed by option id
+                assert all(option["id"] == int(key) for key, option in m["options"].items())
+                assert used[m["code"]] in m["options"].values()
+        assert get(emu, a, f"{meta_path}/{meta[0]['id']}").json()["response"] == meta[:1]
 
 
-def test_reference_searches_cover_what_products_point_at(fresh: Emulator) -> None:
+def test_product_reference_data_covers_what_products_point_at(fresh: Emulator) -> None:
     a = account(fresh)
     products = fresh.account_data(a.accountCode).products
-    brands = {r["brandId"] for r in rows(fresh, a, "product-service/brand-search")}
-    assert {p["brandId"] for p in products} <= brands
+    brands = get(fresh, a, "product-service/brand").json()["response"]
+    assert {p["brandId"] for p in products} <= {b["id"] for b in brands}
     categories = rows(fresh, a, "product-service/brightpearl-category-search")
     used = {int(c["categoryCode"]) for p in products for c in p["salesChannels"][0]["categories"]}
     assert used <= {c["id"] for c in categories if c["active"]}
-    assert {p["productTypeId"] for p in products} <= {
-        r["id"] for r in rows(fresh, a, "product-service/product-type-search")
-    }
-    options = {r["optionId"] for r in rows(fresh, a, "product-service/option-search")}
-    assert {r["optionId"] for r in rows(fresh, a, "product-service/option-value-search")} == options
-    found = rows(fresh, a, "product-service/brand-search")
-    assert all(r["updatedOn"] >= r["createdOn"] for r in found)
-    latest = max(r["updatedOn"] for r in found)
-    fresh.touch(a.accountCode, "brand", [found[3]["brandId"]])
-    since = rows(fresh, a, "product-service/brand-search", updatedOn=f"{latest}/")  # from is inclusive
-    assert {r["brandId"] for r in since} == {found[3]["brandId"]} | {
-        r["brandId"] for r in found if r["updatedOn"] == latest
-    }
-    assert next(r for r in since if r["brandId"] == found[3]["brandId"])["updatedOn"] > latest
+    types = get(fresh, a, "product-service/product-type").json()["response"]
+    assert {p["productTypeId"] for p in products} <= {t["id"] for t in types}
+    ids = ",".join(str(p["id"]) for p in products)
+    values = get(fresh, a, f"product-service/product/{ids}/option-value").json()["response"]
+    options = {v["optionValueId"]: v for v in get(fresh, a, "product-service/option/1,2/value").json()["response"]}
+    assert values and all(options[v["optionValueId"]]["optionValueName"] == v["optionValue"] for v in values)
+    red = get(fresh, a, f"product-service/product/{ids}/option-value/1").json()["response"]
+    assert red == [v for v in values if v["optionValueId"] == 1]
+    assert all(b["updatedOn"] >= b["createdOn"] for b in brands)
+    latest = max(b["updatedOn"] for b in brands)
+    fresh.touch(a.accountCode, "brand", [brands[3]["id"]])
+    touched = get(fresh, a, f"product-service/brand/{brands[3]['id']}").json()["response"][0]
+    assert touched["updatedOn"] > latest and touched["createdOn"] == brands[3]["createdOn"]
+    found = rows(fresh, a, "product-service/collection-search")
+    fresh.touch(a.accountCode, "collection", [found[1]["collectionId"]])
+    since = rows(fresh, a, "product-service/collection-search", updatedOn=f"{max(r['updatedOn'] for r in found)}/")
+    assert found[1]["collectionId"] in {r["collectionId"] for r in since}
 
 
 # -- plumbing, determinism, sizes ------------------------------------------------------------------
@@ -233,7 +277,7 @@ def test_new_endpoints_share_auth_faults_throttle_and_the_log() -> None:
 def test_generation_is_deterministic_whatever_is_asked_first_or_changed() -> None:
     one, two = make_emulator(), make_emulator()
     code = account(one).accountCode
-    resources = ("goods-out-note", "goods-movement", "journal", "supplier-payment", "order-note", "brand")
+    resources = ("goods-out-note", "goods-movement", "journal", "supplier-payment", "order-note", "brand", "company")
     first = {r: json.dumps(one.account_data(code).table(r).records, default=str) for r in resources}
     data = two.account_data(code)
     data_orders = [o["id"] for o in data.orders[:3]]

@@ -9,9 +9,10 @@ their detail body has no ``updatedOn`` member and their search row shows null, a
 serves it nested, as ``{"response": {"configuration": <that object>}}``.
 
 The other resources (goods notes, movements, stock, journals, payments, order notes, reference
-data) come in groups built on first use, each from its own RNG and from the records as first
-generated (``initial``): a group's data does not depend on when it is first asked for, and an
-account that is only ever asked for orders never pays for them.
+data, currencies, contact groups, companies) come in groups built on first use, each from its
+own RNG and from the records as first generated (``initial``): a group's data does not depend
+on when it is first asked for, and an account that is only ever asked for orders never pays
+for them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .account_templates import custom_fields, postal_addresses
 from .clock import format_local, offset_minutes, parse_instant
 from .data import Account, parse_ms
 from .resources_catalog import CATALOG_RESOURCES, Catalog
+from .resources_directory import DIRECTORY_RESOURCES, Directory
 from .resources_finance import FINANCE_RESOURCES, Finance
 from .resources_inventory import INVENTORY_RESOURCES, Inventory
 
@@ -40,11 +42,13 @@ GROUPS: dict[str, Callable[[AccountData, random.Random], Any]] = {
     "inventory": Inventory,
     "finance": Finance,
     "catalog": Catalog,
+    "directory": Directory,
 }
 GROUP_OF = (
     dict.fromkeys(INVENTORY_RESOURCES, "inventory")
     | dict.fromkeys(FINANCE_RESOURCES, "finance")
     | dict.fromkeys(CATALOG_RESOURCES, "catalog")
+    | dict.fromkeys(DIRECTORY_RESOURCES, "directory")
 )
 SEARCH_BREAKS = ("empty",)
 _CREATED_FROM = parse_ms("2024-01-01T00:00:00.000Z")
@@ -156,7 +160,7 @@ class AccountData:
         return [(r, created[r[field]]) for r in self._initial[resource]]
 
     def group(self, name: str) -> Any:
-        """The Inventory, Finance or Catalog of this account, built once from its own RNG."""
+        """The Inventory, Finance, Catalog or Directory of this account, built once from its own RNG."""
         with self.lock:
             built = self.groups.get(name)
             if built is None:

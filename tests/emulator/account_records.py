@@ -50,6 +50,7 @@ from .account_templates import (
 )
 from .clock import Clock
 from .data import Account
+from .documented import SHAPES
 
 
 class RecordFactory:
@@ -210,6 +211,10 @@ class RecordFactory:
         (self.suppliers if supplier else self.customers).append(rid)
         return record, extras
 
+    def company_name(self, cid: int) -> str:
+        """The company a generated contact works for ("" for none), deleted contacts included."""
+        return self._contact_src[cid][1]["companyName"]
+
     def _so_parties(self, cid: int) -> Record:
         parties = self._parties.get(cid)
         if parties is None:
@@ -363,11 +368,11 @@ class RecordFactory:
             record["externalTransferSlas"] = [
                 {"warehouseId": other, "value": 2, "timeUnits": "DAYS"} for other in others if other != wid
             ]
-        return record
+        return SHAPES["warehouses"].item(record)
 
     def configuration(self) -> Record:
         """account-configuration's inner object: the documented keys, every value a string."""
         settings = dict(DOCUMENTED_CONFIGURATION)
         settings["timeZone"] = self.zone
         settings["baseCurrencyCode"] = self.currency
-        return settings
+        return SHAPES["account_configuration"].item(settings)

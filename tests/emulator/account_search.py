@@ -161,7 +161,7 @@ def search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
     """Answer one search request."""
     page_size = min(_int_param(query, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
     first = _int_param(query, "firstResult", 1)
-    sort = query.get("sort") or f"{table.columns[0].name}.ASC"
+    sort = query.get("sort") or f"{table.sort or table.columns[0].name}.ASC"
     name, _, direction = sort.rpartition(".")
     sort_index = table.column_index(name)
     direction = direction.upper()
@@ -172,7 +172,7 @@ def search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
         # A search broken on purpose (Emulator.break_search) answers 200 with nothing in it.
         keyed = [] if data.broken.get(table.resource) == "empty" else table.keyed()
         matches = [kr for kr in keyed if all(f(kr[0]) for f in filters)] if filters else list(keyed)
-        if sort_index != 0 or direction != "ASC":  # records are kept in id order already
+        if sort_index != 0 or direction != "ASC" or not table.presorted:  # usually kept in id order already
             matches.sort(key=_sort_key(sort_index), reverse=direction == "DESC")
         total = len(matches)
         start = first - 1

@@ -63,6 +63,8 @@ class Table:
     hide_updated: bool = False
     # Reported search quirks: "ignore_ranges" (supplier payments) and "no_id_ranges" (journals).
     quirks: frozenset[str] = frozenset()
+    sort: str | None = None  # the documented default sort column (None: the first column)
+    presorted: bool = True  # records are kept in the first column's order (no sort needed for it)
     records: list[Record] = field(default_factory=list)
     by_id: dict[int, Record] = field(default_factory=dict)
     created_ms: dict[int, int] = field(default_factory=dict)
@@ -193,14 +195,17 @@ ORDER_STATUS_NAMES = {
     7: "Placed with supplier",  # guess: name
 }
 # code in the detail body -> (search id, name). Recorded pairs: NON/NST new orders show 13 "Unset"
-# and 1 "No stock tracked products on order", NOT_APPLICABLE shows 5.
-# guess: every other id and name (SOA, PAID, UNPAID, SNS, ASS).
-STOCK_STATUS = {"NON": (13, "Unset"), "PON": (13, "Unset"), "SOA": (15, "All fulfilled")}
+# and 1 "No stock tracked products on order", NOT_APPLICABLE shows 5; a new purchase order's row
+# showed 13 too (so PON 13, though the documented stock-status list gives PON the id 4).
+# Documented (order-stock-status and order-shipping-status GET): SOA 3; SNS 2, SPS 3, ASS 4.
+# guess: PAID and UNPAID.
+STOCK_STATUS = {"NON": (13, "Unset"), "PON": (13, "Unset"), "SOA": (3, "Sales Order All Fulfilled")}
 PAYMENT_STATUS = {"PAID": (1, "PAID"), "UNPAID": (2, "UNPAID"), "NOT_APPLICABLE": (5, "NOT_APPLICABLE")}
 SHIPPING_STATUS = {
     "NST": (1, "No stock tracked products on order"),
-    "SNS": (2, "Not shipped"),  # guess
-    "ASS": (4, "All products shipped"),  # guess
+    "SNS": (2, "Stock not shipped"),
+    "SPS": (3, "Stock part shipped"),
+    "ASS": (4, "All stock shipped"),
 }
 
 

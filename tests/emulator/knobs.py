@@ -62,9 +62,9 @@ class AccountKnobs:
     def touch(self, accountCode: str, resource: str, ids: list[int]) -> None:
         """Set those records' updatedOn to now, after every existing value.
 
-        "order", "product", "contact", and any other resource whose search has updatedOn
-        ("goods-movement", "brand", "category", "season", "collection", "product-type", "option",
-        "option-value", "location"). A never-updated record gains its updatedOn member here.
+        "order", "product", "contact", and any other resource with an updatedOn ("goods-movement",
+        "category", "season", "collection", "company", and the brand and option GETs: "brand",
+        "option"). A never-updated record gains its updatedOn member here.
         """
         self.account_data(accountCode).touch(resource, list(ids))
 
@@ -95,7 +95,8 @@ class AccountKnobs:
 
     def delete_records(self, accountCode: str, resource: str, ids: list[int]) -> None:
         """Delete records ("order", "product", "contact", "goods-out-note", or any other searched
-        resource): they vanish from searches and detail GETs, and their ids are never reused."""
+        resource, or "brand" / "option"): they vanish from searches and GETs, and their ids are
+        never reused. (Journal-search rows and goods-in rows are keyed by a hidden row number.)"""
         self.account_data(accountCode).delete(resource, list(ids))
 
     def break_search(self, accountCode: str, resource: str, kind: str | None = "empty") -> None:

@@ -1,10 +1,12 @@
-"""The account's warehouse side: locations, goods-out notes, goods-in notes, goods movements, stock.
+"""The account's warehouse side: locations, goods-out notes, goods movements, stock (goods-in notes
+are in resources_goods_in.py).
 
 Goods-out notes follow the recorded body (vcr/goods_out_note/get/*.json) member for member: a
 shipped note has every flag true, ``*On`` and ``*ById`` for each step and events PLA, SHW, PRI,
-PIC, PAC. Notes belong to the account's sales orders and list those orders' rows. Everything
-else (locations, goods-in rows, movements, stock levels) is a guess shaped by the docs' column
-names; the numbers are consistent enough to join on (ids exist), not an accounting of stock.
+PIC, PAC. Notes belong to the account's sales orders and list those orders' rows. Locations are
+shaped as docs/warehouse_locations.get.body.json (id and groupings, no name), the movement search
+has its documented columns, product-availability its documented map; the values are guesses,
+consistent enough to join on (ids exist), not an accounting of stock.
 """
 
 from __future__ import annotations
@@ -14,23 +16,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .account_tables import Record, Table
+from .account_templates import money4
 from .clock import DAY_MS
 from .data import parse_ms
-from .resource_tables import (
-    GOODS_IN_SPEC,
-    GOODS_MOVEMENT_SPEC,
-    LOCATION_SPEC,
-    add_row,
-    goods_out_table,
-    row_table,
-)
+from .documented import SHAPES
+from .resource_tables import GOODS_MOVEMENT_SPEC, add_row, goods_out_table, row_table
+from .resources_goods_in import GoodsIn, Move
 from .resources_reference import SHIPPING_METHOD_IDS
 
 if TYPE_CHECKING:
     from .account_data import AccountData
 
-Move = tuple[int, int, int, int, int, str, int]  # at, goods note, product, warehouse, location, type, qty
-INVENTORY_RESOURCES = ("goods-out-note", "goods-in-note", "goods-movement", "location")
+INVENTORY_RESOURCES = ("goods-out-note", "goods-in-note", "goods-movement")
 MINUTE, HOUR = 60_000, 3_600_000
 SHIPPED_FRACTION = 0.7  # the brief: about 30% of notes are not shipped yet
 PICKER = 4  # recorded: pickedById/packedById/shippedById/printedById 4
@@ -38,8 +35,8 @@ FLAGS = ("shipped", "packed", "picked", "printed")  # recorded order of the stat
 STAMPED = ("picked", "packed", "shipped", "printed")  # recorded order of the *On and *ById members
 STEPS = (("printed", "PRI"), ("picked", "PIC"), ("packed", "PAC"), ("shipped", "SHW"))  # guess: the order of work
 AT_ONCE_EVENTS = ("SHW", "PRI", "PIC", "PAC")  # recorded: a note shipped in one go lists its events so
-LOCATION_NAMES = ("Default", "A.01.1", "B.02.1")  # guess: three locations per warehouse
-_LOCATIONS_FROM = parse_ms("2023-01-01T00:00:00.000Z")  # guess: set up before the first order (2024)
+# guess: three locations per warehouse (groupingA-D, barcode); the last is a quarantine shelf
+LOCATION_GROUPS = (("0", "0", "0", "0"), ("A", "01", "1", "0"), ("QUARANTINE",))
 _CORRECTIONS_FROM = parse_ms("2024-01-01T00:00:00.000Z")
 
 
@@ -65,35 +62,39 @@ class Inventory:
         self.clock = data.factory.clock
         self.warehouse_ids = data.factory.warehouse_ids
         self.tables: dict[str, Table] = {
-            "location": row_table("location", "locationId", LOCATION_SPEC),
             "goods-out-note": goods_out_table(),
-            "goods-in-note": row_table("goods-in-note", "_row", GOODS_IN_SPEC),  # _row: not a column
             "goods-movement": row_table("goods-movement", "goodsMovementId", GOODS_MOVEMENT_SPEC),
         }
-        self.locations: dict[int, list[int]] = {}  # warehouse id -> its location ids, default first
+        self.locations: dict[int, list[int]] = {}  # warehouse id -> its stock location ids, default first
+        self.location_bodies: dict[int, list[Record]] = {}  # warehouse id -> its location GET items
+        self.groupings: dict[int, tuple[str, ...]] = {}  # location id -> groupingA-D ("" unset)
+        self.locations_of: dict[int, int] = {}  # location id -> its warehouse id
+        self.unit_value = {p[0]: p[3] // 2 for p in data.factory.products}  # guess: stock valued at cost
         # guess: one account-wide event counter (recorded lastEventVersion 3131069)
         self.event_version = 3_000_000 + rng.randrange(100_000)
         self.next_correction_note = 900_001  # guess: goods-note ids of stock corrections and transfers
         self._stock: dict[int, tuple[Record, Record]] = {}
         self._build_locations()
         moves = self._build_goods_out(data.sizes["goods_out_notes"])
-        moves += self._build_goods_in(data.sizes["goods_in_notes"])
+        self.goods_in = GoodsIn(self)
+        self.tables["goods-in-note"] = self.goods_in.table
+        moves += self.goods_in.build(data.sizes["goods_in_notes"])
         self._build_movements(data.sizes["goods_movements"], moves)
 
     # -- locations ---------------------------------------------------------------------------
     def _build_locations(self) -> None:
-        # guess: every location member and date
-        rng, table, lid = self.rng, self.tables["location"], 2  # recorded: warehouse 2 ships from location 2
+        """warehouse/{id}/location: id, groupings, a barcode on shelves (doc); no name, no warehouseId."""
+        lid = 2  # recorded: warehouse 2 ships from location 2
         for wid in self.warehouse_ids:
-            self.locations[wid] = []
-            for name in LOCATION_NAMES:
-                created = _LOCATIONS_FROM + rng.randrange(300 * DAY_MS)
-                updated = created + (rng.randrange(400 * DAY_MS) if rng.random() < 0.5 else 0)
-                stamp = self.clock.stamp
-                record = {"locationId": lid, "warehouseId": wid, "name": name, "createdOn": stamp(created)}
-                record["updatedOn"] = stamp(updated)
-                add_row(table, record, created, updated)
-                self.locations[wid].append(lid)
+            self.locations[wid], self.location_bodies[wid] = [], []
+            for groups in LOCATION_GROUPS:
+                body = {"id": lid, **{f"grouping{g}": v for g, v in zip("ABCD", groups, strict=False)}}
+                if len(groups) == 4:
+                    body["barcode"] = f"90{wid:03d}{lid:05d}"
+                    self.locations[wid].append(lid)
+                self.location_bodies[wid].append(SHAPES["warehouse_locations"].item(body))
+                self.groupings[lid] = (*groups, "", "", "")[:4]
+                self.locations_of[lid] = wid
                 lid += 1
 
     def _location(self, wid: int) -> int:
@@ -120,7 +121,7 @@ class Inventory:
             shipped = times.get("shipped")
             add_row(table, {"goodsOutNoteId": nid, "note": note}, made, None, releaseDate=made, shippedOn=shipped)
             if shipped is not None:
-                moves += [(shipped, nid, *part) for part in self._outgoing(note)]
+                moves += self._outgoing(shipped, nid, note)
             nid += 1 if rng.random() < 0.9 else rng.randint(2, 4)
         return moves
 
@@ -164,12 +165,12 @@ class Inventory:
         return note, times
 
     @staticmethod
-    def _outgoing(note: Record) -> list[tuple[int, int, int, str, int]]:
-        """(product, warehouse, location, type, quantity) of the stock a shipped note takes out."""
-        wid = note["warehouseId"]
+    def _outgoing(at: int, nid: int, note: Record) -> list[Move]:
+        """The movements of the stock a shipped note takes out (quantities negative)."""
+        wid, oid = note["warehouseId"], note["orderId"]
         return [
-            (part["productId"], wid, part["locationId"], "GO", -part["quantity"])
-            for parts in note["orderRows"].values()
+            Move(at, nid, part["productId"], wid, part["locationId"], "GO", -part["quantity"], oid, int(row_id))
+            for row_id, parts in note["orderRows"].items()
             for part in parts
         ]
 
@@ -208,50 +209,8 @@ class Inventory:
                 note["lastEventVersion"] = self.event_version
                 table.extras[nid]["shippedOn"] = now
                 table.changed(nid)
-                moves += [(now, nid, *part) for part in self._outgoing(note)]
+                moves += self._outgoing(now, nid, note)
             self._add_movements(moves)
-
-    # -- goods-in notes ----------------------------------------------------------------------
-    def _build_goods_in(self, n: int) -> list[Move]:
-        """Rows per batch and location for random purchase orders."""
-        # guess: every note received; one batch per PO row, sometimes over two locations
-        rng, table, stamp = self.rng, self.tables["goods-in-note"], self.clock.stamp
-        purchases = [(o, c) for o, c in self.data.initial("order") if o["orderTypeCode"] == "PO" and o["orderRows"]]
-        plans = []
-        for _ in range(n if purchases else 0):
-            order, created = purchases[int(rng.random() * len(purchases))]
-            plans.append((created + rng.randint(DAY_MS, 20 * DAY_MS), order["id"], order))
-        plans.sort(key=lambda p: (p[0], p[1]))
-        nid, batch, row, moves = 40_000 + rng.randrange(1000), 500 + rng.randrange(100), 1, []
-        for created, oid, order in plans:
-            received = created + rng.randrange(2 * HOUR)  # guess: booked in as it arrives
-            wid = order["warehouseId"]
-            locations = self.locations[wid]
-            for po_row in order["orderRows"].values():
-                quantity = int(po_row["quantity"]["magnitude"].partition(".")[0])
-                parts = [(locations[0], quantity)]
-                if quantity > 1 and len(locations) > 1 and rng.random() < 0.3:  # one batch over two locations
-                    k = 1 + int(rng.random() * (quantity - 1))
-                    parts = [(locations[0], quantity - k), (locations[1], k)]
-                for location, q in parts:
-                    record = {
-                        "goodsNoteId": nid,
-                        "purchaseOrderId": oid,
-                        "productId": po_row["productId"],
-                        "warehouseId": wid,
-                        "locationId": location,
-                        "batchId": batch,
-                        "quantity": q,
-                        "createdDate": stamp(created),
-                        "receivedDate": stamp(received),
-                        "_row": row,
-                    }
-                    add_row(table, record, created, None, createdDate=created, receivedDate=received)
-                    moves.append((received, nid, po_row["productId"], wid, location, "GI", q))
-                    row += 1
-                batch += 1
-            nid += 1 if rng.random() < 0.9 else rng.randint(2, 4)
-        return moves
 
     # -- goods movements ---------------------------------------------------------------------
     def _build_movements(self, n: int, from_notes: list[Move]) -> None:
@@ -276,7 +235,7 @@ class Inventory:
         wid = rng.choice(self.warehouse_ids)
         quantity = rng.choice((-1, 1)) * rng.randint(1, 10)
         self.next_correction_note += 1
-        return (at, self.next_correction_note - 1, pid, wid, self._location(wid), "SC", quantity)
+        return Move(at, self.next_correction_note - 1, pid, wid, self._location(wid), "SC", quantity)
 
     def _transfer(self, at: int, pid: int) -> list[Move]:
         """A transfer: one TR note taking stock out of one warehouse and into another."""
@@ -286,26 +245,37 @@ class Inventory:
         note = self.next_correction_note
         self.next_correction_note += 1
         return [
-            (at, note, pid, source, self.locations[source][0], "TR", -quantity),
-            (at, note, pid, target, self.locations[target][0], "TR", quantity),
+            Move(at, note, pid, source, self.locations[source][0], "TR", -quantity),
+            Move(at, note, pid, target, self.locations[target][0], "TR", quantity),
         ]
 
     def _add_movements(self, moves: list[Move], vary_updates: bool = False) -> list[int]:
+        """The goods-movement-search rows; # guess: every value (cleared once shipped or received,
+        never in quarantine, valued at cost per unit, batch = the goods-in note for GI)."""
         table, stamp, ids = self.tables["goods-movement"], self.clock.stamp, []
-        for at, note, pid, wid, location, kind, quantity in moves:
+        currency = self.data.factory.currency
+        for move in moves:
+            at = move.at
             # guess: most movements never change (updatedOn = createdOn); a few are edited later.
             updated = at + self.rng.randint(HOUR, 30 * DAY_MS) if vary_updates and self.rng.random() < 0.1 else at
             mid = self.next_movement
             self.next_movement += 1
             record = {
                 "goodsMovementId": mid,
-                "productId": pid,
-                "warehouseId": wid,
-                "locationId": location,
-                "goodsNoteId": note,
-                "goodsNoteTypeCode": kind,
-                "quantity": quantity,
-                "createdOn": stamp(at),
+                "productId": move.product,
+                "salesOrderRowId": move.sales_row,
+                "purchaseOrderRowId": move.purchase_row,
+                "quantity": move.quantity,
+                "destinationLocationId": move.location,
+                "warehouseId": move.warehouse,
+                "goodsNoteId": move.note,
+                "productValue": money4(self.unit_value.get(move.product, 0)),
+                "currencyCode": currency,
+                "orderId": move.order,
+                "isCleared": move.kind in ("GO", "GI"),
+                "isQuarantine": False,
+                "batchId": move.batch,
+                "goodsNoteTypeCode": move.kind,
                 "updatedOn": stamp(updated),
             }
             add_row(table, record, at, updated)
@@ -324,9 +294,9 @@ class Inventory:
 
     # -- stock -------------------------------------------------------------------------------
     def availability(self, product: Record, by_location: bool) -> Record:
-        """product-availability for one product; deterministic per (seed, account, product id)."""
-        # guess: levels are not the sum of the goods movements; unstocked products show zeros;
-        # inStock = onHand - allocated.
+        """product-availability for one (stock-tracked) product; deterministic per (seed, account, id)."""
+        # guess: levels are not the sum of the goods movements; inStock = onHand - allocated; the
+        # breakDownByLocation members (byLocation per warehouse) are not shown by the page.
         pid = product["id"]
         cached = self._stock.get(pid)
         if cached is None:

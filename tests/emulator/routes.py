@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from .account_routes import account_auth_state, account_route
 from .data import sign
+from .documented import SHAPES
 from .oauth import is_token_path
 from .reply import Reply, dumps, not_found
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from .emulator import Emulator
 
 NOT_AUTHENTICATED = b'{"response":"Not authenticated. Please check your developer token."}'
+# doc (installed-accounts reference page): served by euw1 only ("not available in other
+# datacentres"), with brightpearl-dev-ref, brightpearl-app-ref and brightpearl-dev-token.
+INSTALLS_DATACENTRE = "euw1"
 
 
 def split_path(raw: str) -> list[str]:
@@ -69,7 +73,7 @@ def route(
         return not_found()
     _, dev_ref, action, arg = parts
     if action == "installed-accounts":
-        return _installed_accounts(emu, dev_ref, arg, auth)
+        return _installed_accounts(emu, datacentre, dev_ref, arg, auth, headers or {})
     if action == "account-timezone":
         return _account_timezone(emu, datacentre, dev_ref, arg, auth)
     if action == "account-location":
@@ -81,8 +85,13 @@ def _unauthenticated() -> Reply:
     return Reply(401, NOT_AUTHENTICATED)
 
 
-def _installed_accounts(emu: Emulator, dev_ref: str, app_ref: str, auth: str) -> Reply:
-    if auth != "verified":
+def _installed_accounts(
+    emu: Emulator, datacentre: str, dev_ref: str, app_ref: str, auth: str, headers: Mapping[str, str]
+) -> Reply:
+    if datacentre != INSTALLS_DATACENTRE:
+        return not_found()  # guess: what any datacentre answers for a path it does not serve
+    # guess: a missing or other brightpearl-app-ref is a 401 like a bad token (the page only says "required")
+    if auth != "verified" or headers.get("brightpearl-app-ref") != app_ref:
         return _unauthenticated()
     if dev_ref != emu.developer_reference or app_ref != emu.app_reference:
         return not_found("Developer or app not found")
@@ -111,9 +120,9 @@ def _account_location(emu: Emulator, datacentre: str, dev_ref: str, code: str) -
     if account is None or account.datacentre not in emu.base_urls:
         return not_found("Account not found")
     base = emu.base_urls[account.datacentre]
-    body = {
-        "datacentreCode": account.datacentre,
-        "apiDomain": urlsplit(base).netloc,
-        "urls": {"api": base},
-    }
-    return Reply(200, dumps({"response": body}))
+    # doc (docs/account_location_get.body.json): the login and authorize URLs of the datacentre.
+    # guess: they live on the datacentre's own host here (the emulator has no brightpearlapp.com).
+    urls = {"login": f"{base}/outerheaven.login", "authorizeServer": f"{base}/authorize/server"}
+    urls["authorizeInstance"] = f"{base}/authorize_instance.php"
+    body = {"datacentreCode": account.datacentre, "apiDomain": urlsplit(base).netloc, "urls": urls}
+    return Reply(200, dumps({"response": SHAPES["account_location"].item(body)}))
