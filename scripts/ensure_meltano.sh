@@ -9,12 +9,15 @@ MELTANO_VERSION="${MELTANO_VERSION:-4.4.1}"
 source "$(dirname "${BASH_SOURCE[0]}")/_uv.sh"
 MELTANO_VENV="$BP_TOOLS_CACHE/meltano-$MELTANO_VERSION"
 
+# The postgres extra (psycopg) lets several workers share one system database (MELTANO_DATABASE_URI=
+# postgresql+psycopg://...), as the Airflow deployment in orchestrate/airflow/README.md does.
 if [ ! -x "$MELTANO_VENV/bin/meltano" ] \
-   || ! "$MELTANO_VENV/bin/meltano" --version 2>/dev/null | grep -q "$MELTANO_VERSION"; then
-  echo "ensure_meltano: Meltano $MELTANO_VERSION is not installed yet; installing it into $MELTANO_VENV" >&2
+   || ! "$MELTANO_VENV/bin/meltano" --version 2>/dev/null | grep -q "$MELTANO_VERSION" \
+   || ! "$MELTANO_VENV/bin/python" -c "import psycopg" 2>/dev/null; then
+  echo "ensure_meltano: Meltano $MELTANO_VERSION (with psycopg) is not installed yet; installing it into $MELTANO_VENV" >&2
   "$UV" venv --quiet --allow-existing --python "$PY" "$MELTANO_VENV"
-  "$UV" pip install --quiet --python "$MELTANO_VENV/bin/python" "meltano==$MELTANO_VERSION" \
-    || { echo "ensure_meltano: uv could not install meltano==$MELTANO_VERSION from PyPI" >&2; exit 1; }
+  "$UV" pip install --quiet --python "$MELTANO_VENV/bin/python" "meltano[postgres]==$MELTANO_VERSION" \
+    || { echo "ensure_meltano: uv could not install meltano[postgres]==$MELTANO_VERSION from PyPI" >&2; exit 1; }
 fi
 # Meltano's uv venv backend wants uv on PATH: keep the one we found next to meltano.
 if [ ! -e "$MELTANO_VENV/bin/uv" ]; then ln -sf "$UV" "$MELTANO_VENV/bin/uv"; fi

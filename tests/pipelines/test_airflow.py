@@ -160,7 +160,7 @@ bag = DagBag(dag_folder=DAGS)
 def describe(dag):
     return {"catchup": dag.catchup, "max_active_runs": dag.max_active_runs, "params": dict(dag.params),
             "tasks": {t.task_id: {"type": type(t).__name__, "up": sorted(t.upstream_task_ids), "retries": t.retries,
-                                  "cwd": getattr(t, "cwd", None),
+                                  "retry_delay": t.retry_delay.total_seconds(), "cwd": getattr(t, "cwd", None),
                                   "command": getattr(t, "bash_command", None), "env": getattr(t, "env", None)}
                       for t in dag.tasks}}
 print("PROBE" + json.dumps({
@@ -184,13 +184,17 @@ def test_dags_import_with_each_versions_own_api(airflow: Airflow) -> None:
     for dag in probe["dags"].values():
         assert dag["catchup"] is False and dag["max_active_runs"] == 1
         assert all(t["retries"] >= 1 for t in dag["tasks"].values())
+        # What users get: the first retry after 5 minutes (only the Celery test shortens it, by env var).
+        assert {t["retry_delay"] for t in dag["tasks"].values()} == {300.0}
     daily = probe["dags"][DAG_ID]["tasks"]["meltano_run_tap_brightpearl_target_postgres"]
     assert Path(daily["cwd"]) == REPO
-    assert "run tap-brightpearl target-postgres" in daily["command"]
+    # `meltano el` with the state id `meltano run` would name (each run in a folder of its own).
+    assert "el tap-brightpearl target-postgres --state-id prod:tap-brightpearl-to-target-postgres" in daily["command"]
     sharded = probe["dags"][SHARDED_DAG_ID]
     assert {k: (v["type"], v["up"]) for k, v in sharded["tasks"].items()} == {
         "developer_tools": ("MeltanoRunOperator", []),
-        "plan_shards": ("_PythonDecoratedOperator", ["developer_tools"]),
+        "account_tables": ("_PythonDecoratedOperator", ["developer_tools"]),
+        "plan_shards": ("_PythonDecoratedOperator", ["account_tables"]),
         "accounts_shard": ("MappedOperator", ["plan_shards"]),
     }
     assert json.loads(sharded["tasks"]["developer_tools"]["env"]["TAP_BRIGHTPEARL__SELECT"]) == [
@@ -200,6 +204,36 @@ def test_dags_import_with_each_versions_own_api(airflow: Airflow) -> None:
     assert sharded["params"]["shard_count"] == 4
     dag_source = "".join(p.read_text() for p in DAGS.glob("*.py"))
     assert not any(s in dag_source for s in SECRETS)
+
+
+RETRY_PROBE = """
+import json, sys
+sys.path.insert(0, DAGS)  # as the dag-processor does
+from airflow.models import DagBag
+bag = DagBag(dag_folder=DAGS)  # examples are off (AIRFLOW__CORE__LOAD_EXAMPLES)
+print("RETRY" + json.dumps({
+    "errors": [str(e) for e in bag.import_errors.values()],
+    "delays": sorted({t.retry_delay.total_seconds() for dag in bag.dags.values() for t in dag.tasks}),
+}))
+"""
+
+
+def test_retry_delay_comes_from_the_environment(airflow: Airflow) -> None:
+    def probe(value: str) -> dict[str, Any]:
+        code = f"DAGS = {str(DAGS)!r}\n{RETRY_PROBE}"
+        proc = airflow.run(
+            [str(airflow.venv / "bin" / "python"), "-c", code], {"BRIGHTPEARL_RETRY_DELAY_SECONDS": value}
+        )
+        line = next((x for x in proc.stdout.splitlines() if x.startswith("RETRY")), None)
+        assert line, proc.stdout[-5000:]
+        return json.loads(line[len("RETRY") :])
+
+    assert probe("7.5") == {"errors": [], "delays": [7.5]}
+    refused = probe("soon")
+    assert refused["delays"] == []
+    assert refused["errors"] and all(
+        "BRIGHTPEARL_RETRY_DELAY_SECONDS='soon' is not a number of seconds" in e for e in refused["errors"]
+    )
 
 
 def test_daily_dag_run_loads_postgres(
@@ -274,6 +308,7 @@ def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
         conf = json.dumps({"shard_count": shards})  # the param, at run time (the default is 4)
         result = airflow("dags", "test", SHARDED_DAG_ID, "2024-06-01", "--conf", conf, env=env)
         assert result.returncode == 0, result.stdout[-5000:]
+        assert "Tables ready for orders, products, contacts, warehouses, account_configuration" in result.stdout
         assert_no_secrets(result.stdout)
         enabled = {a.accountCode for a in emu.accounts if a.enabled and not a.gone}
         every = {a.accountCode for a in emu.accounts}
@@ -289,6 +324,7 @@ def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
         installed = {r["accountCode"] for r in query("select * from installed_accounts")}
 
     assert airflow.task_instances(SHARDED_DAG_ID) == [
+        ("account_tables", -1, "success", None),
         ("accounts_shard", 0, "success", f"shard 0 of {shards}"),
         ("accounts_shard", 1, "success", f"shard 1 of {shards}"),
         ("developer_tools", -1, "success", None),

@@ -40,38 +40,67 @@ PROJECT_DIR = os.environ.get("BRIGHTPEARL_MELTANO_PROJECT_DIR", str(Path(__file_
 MELTANO = os.environ.get("MELTANO_BIN", "meltano")
 ENVIRONMENT = os.environ.get("BRIGHTPEARL_MELTANO_ENVIRONMENT", "prod")
 
+
+def _seconds(name: str, default: float) -> float:
+    """A non-negative number of seconds from the environment; a bad value fails the DAG import, by name."""
+    text = os.environ.get(name, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a number of seconds") from None
+    if not value >= 0:
+        raise ValueError(f"{name}={text!r} must be 0 or more seconds")
+    return value
+
+
+# The first retry's delay (later ones double it, with Airflow's jitter, capped at 1 h). Read where
+# the DAG is parsed (the dag-processor); the cluster test shortens it, deployments keep 5 minutes.
+RETRY_DELAY_SECONDS = _seconds("BRIGHTPEARL_RETRY_DELAY_SECONDS", 300.0)
+
 __all__ = [
     "AIRFLOW_MAJOR",
     "API_CONN_ID",
+    "ENVIRONMENT",
+    "MELTANO",
     "PROJECT_DIR",
     "WAREHOUSE_CONN_ID",
     "MeltanoRunOperator",
     "Param",
+    "connection_env",
     "dag",
     "default_args",
-    "meltano_run",
+    "meltano_el",
     "select_env",
     "task",
 ]
 
 
 def default_args(*, hours: int) -> dict[str, Any]:
-    """Retries with exponential back-off from 5 min (True: x2 on both majors), at most `hours` per task."""
+    """Retries with exponential back-off from RETRY_DELAY_SECONDS (True: x2 on both majors), `hours` per task."""
     return {
         "owner": "data",
         "retries": 2,
-        "retry_delay": timedelta(minutes=5),
+        "retry_delay": timedelta(seconds=RETRY_DELAY_SECONDS),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(hours=1),
         "execution_timeout": timedelta(hours=hours),
     }
 
 
-def meltano_run(state_id_suffix: str | None = None) -> str:
-    """`meltano run tap-brightpearl target-postgres`; a suffix gives the task its own state id."""
-    suffix = f"--state-id-suffix {shlex.quote(state_id_suffix)} " if state_id_suffix else ""
+def meltano_el(state_id_suffix: str | None = None) -> str:
+    """`meltano el tap-brightpearl target-postgres` with the state id `meltano run` would use (plus a suffix).
+
+    `el`, not `run`: Meltano 4's `run` keeps the tap's catalog and state file in one folder per project
+    (.meltano/run/tap-brightpearl/), so two tasks on one worker at once overwrite each other's (shards
+    failed with "Invalid catalog" on the Celery cluster; meltano/meltano#8763). `el` gives each run a
+    folder of its own. The suffix gives a task its own state id.
+    """
+    state_id = f"{ENVIRONMENT}:tap-brightpearl-to-target-postgres"
+    if state_id_suffix:
+        state_id += f":{state_id_suffix}"
     return (
-        f"{shlex.quote(MELTANO)} --environment {shlex.quote(ENVIRONMENT)} run {suffix}tap-brightpearl target-postgres"
+        f"{shlex.quote(MELTANO)} --environment {shlex.quote(ENVIRONMENT)} el tap-brightpearl target-postgres"
+        f" --state-id {shlex.quote(state_id)}"
     )
 
 
@@ -121,6 +150,20 @@ def warehouse_env(conn: Any) -> dict[str, str]:
     return env
 
 
+def connection_env(api_conn_id: str, warehouse_conn_id: str, log: Any) -> dict[str, str]:
+    """The pipeline's settings from the two Airflow connections (one that does not exist is skipped)."""
+    env: dict[str, str] = {}
+    api = _connection(api_conn_id)
+    if api is not None:
+        env.update(brightpearl_env(api))
+    warehouse = _connection(warehouse_conn_id)
+    if warehouse is not None:
+        env.update(warehouse_env(warehouse))
+    found = [c for c, conn in ((api_conn_id, api), (warehouse_conn_id, warehouse)) if conn]
+    log.info("Settings from connections: %s; the rest from the worker environment", ", ".join(found) or "none")
+    return env
+
+
 class MeltanoRunOperator(BashOperator):
     """A BashOperator that adds the pipeline's settings from Airflow connections at run time."""
 
@@ -135,14 +178,5 @@ class MeltanoRunOperator(BashOperator):
 
     def execute(self, context: Any) -> Any:
         """Resolve the connections here, after templating, so no secret is stored as a rendered field."""
-        extra: dict[str, str] = {}
-        api = _connection(self.api_conn_id)
-        if api is not None:
-            extra.update(brightpearl_env(api))
-        warehouse = _connection(self.warehouse_conn_id)
-        if warehouse is not None:
-            extra.update(warehouse_env(warehouse))
-        found = [c for c, conn in ((self.api_conn_id, api), (self.warehouse_conn_id, warehouse)) if conn]
-        self.log.info("Settings from connections: %s; the rest from the worker environment", ", ".join(found) or "none")
-        self.env = {**(self.env or {}), **extra}
+        self.env = {**(self.env or {}), **connection_env(self.api_conn_id, self.warehouse_conn_id, self.log)}
         return super().execute(context)

@@ -1,4 +1,4 @@
-"""Daily Brightpearl -> PostgreSQL load: `meltano run tap-brightpearl target-postgres`.
+"""Daily Brightpearl -> PostgreSQL load: `meltano el tap-brightpearl target-postgres` (one state id).
 
 Runs under Airflow 2.10 and 3.x (imports: brightpearl_meltano.py). Copy the dags folder
 into your Airflow dags folder (or point the dags folder here) and set, on the scheduler
@@ -27,7 +27,7 @@ from brightpearl_meltano import (  # beside this file; Airflow puts the dags fol
     MeltanoRunOperator,
     dag,
     default_args,
-    meltano_run,
+    meltano_el,
 )
 
 
@@ -43,7 +43,7 @@ from brightpearl_meltano import (  # beside this file; Airflow puts the dags fol
 )
 def brightpearl_to_postgres() -> None:
     """One task: the Meltano job, with Meltano's own state (one state id) between runs."""
-    MeltanoRunOperator(task_id="meltano_run_tap_brightpearl_target_postgres", bash_command=meltano_run())
+    MeltanoRunOperator(task_id="meltano_run_tap_brightpearl_target_postgres", bash_command=meltano_el())
 
 
 brightpearl_to_postgres()

@@ -10,6 +10,8 @@ stays in its shard run after run) and its own Meltano state id
 other's bookmarks. A new shard_count means new state ids: the first run after a change
 reads every account in full. The developer-tools streams (installed_accounts,
 account_timezones) run once, first, in their own task and state id (`...:developer-tools`).
+Then `account_tables` makes the account streams' tables, so shards that start together never
+race to create one (brightpearl_tables.py).
 
 Each task names its streams itself (Meltano's TAP_BRIGHTPEARL__SELECT), because account
 data is opt-in: meltano.yml's own selection is not used here.
@@ -20,22 +22,29 @@ the worker's environment), never from this file.
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timezone
 from typing import Any
 
 from brightpearl_meltano import (  # beside this file; Airflow puts the dags folder on sys.path
+    API_CONN_ID,
+    WAREHOUSE_CONN_ID,
     MeltanoRunOperator,
     Param,
+    connection_env,
     dag,
     default_args,
-    meltano_run,
+    meltano_el,
     select_env,
     task,
 )
+from brightpearl_tables import create_tables
 
 DEVELOPER_STREAMS = ["installed_accounts.*", "account_timezones.*"]
 ACCOUNT_STREAMS = ["orders.*", "products.*", "contacts.*", "warehouses.*", "account_configuration.*"]
+ACCOUNT_TABLES = [pattern.removesuffix(".*") for pattern in ACCOUNT_STREAMS]
+LOGGER = logging.getLogger("airflow.task")  # a task's log lines, under Airflow 2 and 3
 SHARD_COUNT = int(os.environ.get("BRIGHTPEARL_SHARD_COUNT", "4"))
 
 
@@ -43,7 +52,7 @@ def shard_kwargs(shard_count: int) -> list[dict[str, Any]]:
     """One MeltanoRunOperator's arguments per shard: its command (own state id) and environment."""
     return [
         {
-            "bash_command": meltano_run(f"shard-{index}-of-{shard_count}"),
+            "bash_command": meltano_el(f"shard-{index}-of-{shard_count}"),
             "env": {
                 **select_env(ACCOUNT_STREAMS),
                 "TAP_BRIGHTPEARL_SHARD_COUNT": str(shard_count),
@@ -66,12 +75,18 @@ def shard_kwargs(shard_count: int) -> list[dict[str, Any]]:
     tags=["brightpearl", "meltano", "sharded"],
 )
 def brightpearl_accounts_sharded() -> None:
-    """developer_tools, then plan_shards, then accounts_shard[0..shard_count-1] in parallel."""
+    """developer_tools, account_tables, plan_shards, then accounts_shard[0..shard_count-1] in parallel."""
     developer_tools = MeltanoRunOperator(
         task_id="developer_tools",
-        bash_command=meltano_run("developer-tools"),
+        bash_command=meltano_el("developer-tools"),
         env=select_env(DEVELOPER_STREAMS),
     )
+
+    @task
+    def account_tables() -> None:
+        """Make the account streams' tables once, so shards starting together never race to create one."""
+        env = {**os.environ, **connection_env(API_CONN_ID, WAREHOUSE_CONN_ID, LOGGER)}
+        create_tables(ACCOUNT_TABLES, env, LOGGER)
 
     @task
     def plan_shards(**context: Any) -> list[dict[str, Any]]:
@@ -84,7 +99,7 @@ def brightpearl_accounts_sharded() -> None:
         map_index_template="shard {{ task.env['TAP_BRIGHTPEARL_SHARD_INDEX'] }}"
         " of {{ task.env['TAP_BRIGHTPEARL_SHARD_COUNT'] }}",
     ).expand_kwargs(plan)
-    developer_tools >> plan >> shards
+    developer_tools >> account_tables() >> plan >> shards
 
 
 brightpearl_accounts_sharded()
