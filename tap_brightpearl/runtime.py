@@ -56,7 +56,7 @@ class Runtime:
         self.user_agent = user_agent
         self.started = dt.datetime.now(dt.timezone.utc)
         self.datacentres = DatacentreTable(settings.datacenter_urls)
-        self.throttle = Throttle()
+        self.throttle = Throttle(reserve=settings.throttle_reserve)
         self.report = RunReport(progress_every=settings.progress_interval_seconds)
         self.mode: AccessMode = mode_class(dataclasses.asdict(settings))(settings)
         self._remembered: dict[str, str] = {}

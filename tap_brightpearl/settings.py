@@ -33,6 +33,7 @@ DEFAULTS: dict[str, t.Any] = {
     "max_retries": 5,
     "retry_backoff_seconds": 1.0,
     "max_throttle_wait_seconds": 900,
+    "throttle_reserve": 0.2,  # from issue 21: room in every pool for the app's own live traffic
     "max_response_mb": 256,
     "lookback_minutes": 60,
     "shard_count": 1,
@@ -121,6 +122,12 @@ def config_schema() -> dict[str, t.Any]:
             "max_throttle_wait_seconds",
             th.NumberType(minimum=0, maximum=86400),
             "Total seconds one request may spend waiting for Brightpearl's throttle before it fails.",
+        ),
+        _prop(
+            "throttle_reserve",
+            th.NumberType(minimum=0, maximum=0.9),
+            "Share of each Brightpearl throttle pool (of its brightpearl-requests-remaining) the tap leaves "
+            "unused, so the app's own calls on the same pool are not refused while the tap runs. 0 uses it all.",
         ),
         _prop(
             "max_response_mb",
@@ -272,6 +279,7 @@ class Settings:
     max_retries: int = DEFAULTS["max_retries"]
     retry_backoff_seconds: float = DEFAULTS["retry_backoff_seconds"]
     max_throttle_wait_seconds: float = DEFAULTS["max_throttle_wait_seconds"]
+    throttle_reserve: float = DEFAULTS["throttle_reserve"]
     max_response_mb: int = DEFAULTS["max_response_mb"]
     https_proxy: str | None = None
     ca_bundle: str | None = None
@@ -306,7 +314,13 @@ class Settings:
             values[name] = dict(values.get(name) or {})
         values["account_codes"] = tuple(values.get("account_codes") or ())
         values["custom_streams"] = tuple(dict(s) for s in values.get("custom_streams") or () if isinstance(s, dict))
-        for name in ("request_timeout", "retry_backoff_seconds", "max_throttle_wait_seconds", "deletes_every_days"):
+        for name in (
+            "request_timeout",
+            "retry_backoff_seconds",
+            "max_throttle_wait_seconds",
+            "deletes_every_days",
+            "throttle_reserve",
+        ):
             if name in values:
                 values[name] = float(values[name])
         return cls(**values)

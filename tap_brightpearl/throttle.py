@@ -1,11 +1,12 @@
-"""One throttle per Brightpearl pool, shared by every request of the run.
+"""One throttle for the run: every request waits for its Brightpearl pool, and teaches it.
 
-Brightpearl counts requests per pool in a rolling window and tells us, on every
-response, how many are left (`brightpearl-requests-remaining`) and how long until
-the window frees up (`brightpearl-next-throttle-period`, milliseconds). We pace from
-those headers so that the 503 is the exception, and when a 503 comes anyway every
-worker on that pool waits, not just the one that got it. Nothing here assumes a
-60-second window: the wait always comes from the headers.
+Brightpearl counts requests per pool in a rolling window and tells us, on every response,
+how many are left (`brightpearl-requests-remaining`) and how long until a slot frees
+(`brightpearl-next-throttle-period`, milliseconds). Each pool is paced from those headers
+(`throttle_pool.Pool`) so that the 503 is the exception, and when a 503 comes anyway every
+worker on that pool waits, not just the one that got it. Which pool a request counts
+against is learnt from the answers (`throttle_layout.Layout`): one pool's headers never
+stand for another's budget. Nothing here assumes a 60-second window or a pool size.
 """
 
 from __future__ import annotations
@@ -15,18 +16,17 @@ import logging
 import threading
 import time
 import typing as t
-from urllib.parse import urlsplit
+from dataclasses import dataclass
 
 import requests
 
 from tap_brightpearl.errors import is_throttle, throttle_wait_seconds
+from tap_brightpearl.throttle_layout import DEVELOPER, Answer, Family, Layout, Split, family
+from tap_brightpearl.throttle_pool import MAX_PAUSE_SECONDS, MIN_THROTTLE_PAUSE, WAKE_SECONDS, Observation, Pool
 
 LOGGER = logging.getLogger("tap_brightpearl.throttle")
-MAX_PAUSE_SECONDS = 300.0  # never trust a header asking for more than this
-_LOG_PAUSES_FROM = 1.0
-_WAKE_SECONDS = 0.5  # how often a waiting worker looks at the stop flag and its deadline
-SEND_MARGIN_SECONDS = 0.005  # for the way to Brightpearl taking a little longer than last time
-SEND_MARGIN_OF_ROUND_TRIP = 0.25
+_MAX_REMAINING = 1_000_000  # a larger header is not a pool size anyone has
+_PRUNE_EVERY = 1024  # releases between sweeps of idle pools (one per account can add up)
 
 
 class ThrottleBudgetExceeded(Exception):
@@ -60,117 +60,114 @@ def _check(now: float) -> None:
         raise ThrottleBudgetExceeded("throttle wait budget used up")
 
 
-class Pool:
-    """Pacing state of one throttle pool: what the server last said, and what is in flight.
+@dataclass
+class Grant:
+    """A request's place in its pool, from admission to answer."""
 
-    Every request gets a ticket in send order. `brightpearl-requests-remaining` on the
-    response to ticket T counts what the server had seen when T arrived, so the budget is
-    that figure minus every request sent after T, minus those that were in flight when T
-    was sent (concurrent workers reach the server in a slightly different order than
-    they were sent, so any of them may have arrived after T). Answers to older tickets are
-    stale and ignored. When the budget is spent the pool waits for the window the server
-    named and probes again.
-    """
+    family: Family
+    key: str
+    pool: Pool
+    ticket: int
 
-    def __init__(self, name: str) -> None:
-        """Start unknown: the first request probes alone to learn the headers."""
-        self.name = name
+
+def observe(response: requests.Response) -> Observation:
+    """Both throttle headers of an answer, read defensively, and whether it was a throttle."""
+    period = min(throttle_wait_seconds(response, default=0.0), MAX_PAUSE_SECONDS)
+    raw = (response.headers.get("brightpearl-requests-remaining") or "").strip()
+    remaining = min(max(0, int(raw)), _MAX_REMAINING) if raw.lstrip("-").isdigit() and len(raw) < 12 else None
+    return Observation(remaining, period, is_throttle(response))
+
+
+class Throttle:
+    """The pools of one run, the layout guess that maps requests onto them, and one lock."""
+
+    def __init__(self, reserve: float = 0.0) -> None:
+        """`reserve`: the share of each pool left unused for the app's own traffic (throttle_reserve)."""
+        self.reserve = reserve
+        self._layout = Layout()
+        self._pools: dict[str, Pool] = {}
         self._cond = threading.Condition()
-        self._remaining: int | None = None  # None: unknown, send one probe at a time
-        self._base = 0  # ticket whose response set _remaining
-        self._issued = 0
-        self._inflight: dict[int, tuple[int, float]] = {}  # ticket -> (requests then in flight, sent at)
-        self._reset_at = 0.0
-        self._resume_at = 0.0
+        self._releases = 0
+        self._retired: Pool | None = None  # the one developer pool, once it proved to be one per datacentre
 
-    def _budget(self) -> int:
-        if self._remaining is None:
-            return 1 - len(self._inflight)
-        return self._remaining - (self._issued - self._base)
+    def _pool(self, key: str) -> Pool:
+        pool = self._pools.get(key)
+        if pool is None:
+            after = self._retired if self._layout.is_developer(key) else None
+            pool = self._pools[key] = Pool(key, self.reserve, after=after)
+        return pool
 
-    def acquire(self) -> int:
-        """Block until a request on this pool can be sent within the quota; return its ticket."""
+    def acquire(self, url: str) -> Grant:
+        """Block until a request to `url` may be sent within its pool's quota."""
+        fam = family(url)
         with self._cond:
             while True:
                 now = time.monotonic()
                 _check(now)
-                if now < self._resume_at:
-                    self._cond.wait(min(self._resume_at - now, _WAKE_SECONDS))
-                    continue
-                if self._budget() > 0:
-                    self._issued += 1
-                    self._inflight[self._issued] = (len(self._inflight), now)
-                    return self._issued
-                if not self._inflight:
-                    # Quota spent and nothing in flight: wait for the window, then probe.
-                    self._pause(self._reset_at - now, reason="quota used up")
-                    self._remaining = None
-                    continue
-                self._cond.wait(_WAKE_SECONDS)
+                key = self._layout.key(fam)  # the guess may change while we wait
+                pool = self._pool(key)
+                wait = self._held(fam, now) or pool.wait(now)
+                if wait is None:
+                    return Grant(fam, key, pool, pool.issue(now))
+                self._cond.wait(min(wait, WAKE_SECONDS))
 
-    def release(self, response: requests.Response | None, ticket: int = 0) -> None:
-        """Learn from the response to `ticket` (or from its absence) and wake waiting workers."""
+    def _held(self, fam: Family, now: float) -> float | None:
+        """How long a 503 still holds a pool this family might count against (None: not held)."""
+        held = max((p.paused_for(now) for k in self._layout.candidates(fam) if (p := self._pools.get(k))), default=0)
+        return held or None
+
+    def sent(self, grant: Grant) -> None:
+        """The request is going on the wire now (it may have waited for a connection slot)."""
+        with self._cond:
+            grant.pool.sent(grant.ticket, time.monotonic())
+
+    def release(self, grant: Grant, response: requests.Response | None) -> None:
+        """Learn from the answer (None: there was none) and wake the waiting workers."""
         with self._cond:
             now = time.monotonic()
-            older, sent_at = self._inflight.pop(ticket, (0, now))
-            if response is not None:
-                period = min(throttle_wait_seconds(response, default=0.0), MAX_PAUSE_SECONDS)
-                raw = response.headers.get("brightpearl-requests-remaining")
-                if raw is not None and raw.strip().lstrip("-").isdigit():
-                    if ticket >= self._base:
-                        # The server measured the period when this request arrived; a request sent
-                        # `period` after this one arrives about `period` after it, so the window
-                        # frees for requests sent from sent_at + period on, give or take how much
-                        # longer the way there may take this time (a share of the round trip).
-                        margin = max(SEND_MARGIN_SECONDS, (now - sent_at) * SEND_MARGIN_OF_ROUND_TRIP)
-                        self._reset_at = sent_at + period + margin
-                    self._learn(max(0, int(raw) - older), ticket)
-                if is_throttle(response):
-                    self._pause(max(period, 0.05), reason="HTTP 503 throttle")
-                    self._remaining = None
-                    self._base = max(self._base, ticket)
+            seen = observe(response) if response is not None else None
+            fam = grant.family
+            # Paced under a guess that has changed since: its headers are no longer this pool's.
+            learn = seen is not None and self._layout.counts_in(fam, grant.key)
+            if learn and seen is not None and response is not None and response.status_code < 500:
+                learn = not self._proves_a_split(grant, seen, now)
+            # An answer not yet known to be this pool's own may lower its budget, never raise it.
+            trusted = self._layout.trusted(grant.key, fam)
+            grant.pool.release(grant.ticket, now, seen if learn else None, fam.kind, lower_only=not trusted)
+            if seen is not None and seen.throttled:
+                # Whichever pool refused it, hold every one it might count against (the guess may
+                # yet change): the retry, and every worker sharing any of them, waits. One log line.
+                seconds = max(seen.period, MIN_THROTTLE_PAUSE)
+                for i, key in enumerate(self._layout.candidates(fam)):
+                    self._pool(key).pause(now, seconds, reason="HTTP 503 throttle", quiet=learn or i > 0)
+            self._releases += 1
+            if self._releases % _PRUNE_EVERY == 0:
+                self._prune(now)
             self._cond.notify_all()
 
-    def _learn(self, remaining: int, ticket: int) -> None:
-        """Take the header of the newest answered ticket; older answers are stale."""
-        if ticket >= self._base:
-            self._remaining, self._base = remaining, ticket
+    def _proves_a_split(self, grant: Grant, seen: Observation, now: float) -> bool:
+        """Show an admitted answer to the layout; True if it proved two pools where the guess had one."""
+        if seen.throttled or seen.remaining is None:
+            return False
+        sent = grant.pool.sent_at(grant.ticket, now)
+        split = self._layout.learn(grant.key, Answer(grant.family, sent, now, seen.remaining, seen.period))
+        if split is None:
+            return False
+        self._split(split)
+        return True
 
-    def _pause(self, seconds: float, *, reason: str) -> None:
-        """Hold every worker of this pool for `seconds` (caller holds the lock)."""
-        if seconds <= 0:
+    def _split(self, split: Split) -> None:
+        """The answers proved two pools where the guess had one: pace them apart from now on."""
+        LOGGER.info("Throttle: %s; pacing them apart from now on", split.reason)
+        if split.kind is None:
+            self._retired = self._pools.pop(DEVELOPER, None)  # one developer pool per datacentre from now on
             return
-        until = time.monotonic() + seconds
-        if until > self._resume_at:
-            self._resume_at = until
-            level = logging.INFO if seconds >= _LOG_PAUSES_FROM else logging.DEBUG
-            LOGGER.log(level, "Throttle pool %s: %s, pausing %.2f s", self.name, reason, seconds)
+        for key, pool in self._pools.items():
+            if self._layout.is_developer(key):
+                pool.rebase(without_kind=split.kind)
 
-
-def pool_key(url: str) -> str:
-    """Name the pool a URL draws from: per host for developer-tools, per host and account otherwise."""
-    parts = urlsplit(url)
-    segments = [s for s in parts.path.split("/") if s]
-    if "public-api" in segments:
-        i = segments.index("public-api")
-        if i + 1 < len(segments):
-            return f"{parts.netloc}/{segments[i + 1]}"
-    return f"{parts.netloc}/developer"
-
-
-class Throttle:
-    """The registry of pools for one run."""
-
-    def __init__(self) -> None:
-        """No pools yet: each appears with its first request."""
-        self._pools: dict[str, Pool] = {}
-        self._lock = threading.Lock()
-
-    def pool(self, url: str) -> Pool:
-        """The pool for `url`, created on first use."""
-        key = pool_key(url)
-        with self._lock:
-            pool = self._pools.get(key)
-            if pool is None:
-                pool = self._pools[key] = Pool(key)
-            return pool
+    def _prune(self, now: float) -> None:
+        idle = [key for key, pool in self._pools.items() if pool.idle(now)]
+        for key in idle:
+            del self._pools[key]
+        self._layout.drop(idle)

@@ -232,11 +232,11 @@ class Transport:
             raise throttling.Stopped("the run is stopping")
         attempt = auth(prepared.copy()) if auth is not None else prepared
         timeout = (min(self.timeout, CONNECT_TIMEOUT_CAP), self.timeout)
-        pool = self.throttle.pool(attempt.url or "")
-        ticket = pool.acquire()
+        grant = self.throttle.acquire(attempt.url or "")
         response: requests.Response | None = None
         try:
             with self._slots:
+                self.throttle.sent(grant)
                 deadline = time.monotonic() + self.timeout
                 response = self.session.send(attempt, timeout=timeout, allow_redirects=False, stream=True)
                 try:
@@ -247,7 +247,7 @@ class Transport:
                 # What Response.content would hold had requests read the body itself.
                 response._content, response._content_consumed = body, True
         finally:
-            pool.release(response if response is not None and response._content_consumed else None, ticket)
+            self.throttle.release(grant, response if response is not None and response._content_consumed else None)
         return read(response)
 
 
