@@ -1,7 +1,9 @@
 """Every stream through `meltano run tap-brightpearl target-postgres`, and deletes reaching PostgreSQL.
 
 Every account stream is selected (`*.*`) and lands in its own table, with the rows the
-emulator serves. An order and a product deleted in Brightpearl are flagged in PostgreSQL
+emulator serves, in warehouse-friendly types: arrays of objects as one jsonb array, money as
+numeric (sum() and jsonb_array_elements() work without casts). An order and a product deleted in
+Brightpearl are flagged in PostgreSQL
 (`_sdc_deleted_at`) after the next deletes pass; a broken answer flags nothing. (target-postgres
 upserts the flagged record as a row; its `hard_delete` acts only on ACTIVATE_VERSION, which
 this tap does not send.)
@@ -14,24 +16,29 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEV_SECRET, DEV_TOKEN
+from tests.conftest import ALL_ACCOUNT_STREAMS, DEV_SECRET, DEV_TOKEN
 from tests.emulator import Emulator
+from tests.emulator.client import every_row
 from tests.pipelines.conftest import Meltano, tap_env
 from tests.pipelines.test_meltano_postgres import RUN
-from tests.test_account_resources import NEW_STREAMS
 
 pytestmark = pytest.mark.pipeline
 
-ACCOUNT_STREAMS = ("orders", "products", "contacts", "warehouses", "account_configuration", *NEW_STREAMS)
-# Resources that only purchase orders make: an account may have none, the fleet has some.
-COUNTED = {  # stream -> (emulator resource, how many records one emulator record makes)
-    "goods_movements": ("goods-movement", lambda r: 1),
-    "goods_out_notes": ("goods-out-note", lambda r: 1),
-    "order_notes": ("order-note", lambda r: 1),
-    "journals": ("journal", lambda r: len(r["credits"]) + len(r["debits"])),
-    "customer_payments": ("customer-payment", lambda r: 1),
-    "supplier_payments": ("supplier-payment", lambda r: 1),
-    "goods_in_notes": ("goods-in-note", lambda r: 1),
+ACCOUNT_STREAMS = ALL_ACCOUNT_STREAMS
+SEARCHED = {  # stream -> the search whose rows (or ids) are its records
+    "goods_movements": "warehouse-service/goods-movement-search",
+    "goods_out_notes": "warehouse-service/goods-note/goods-out-search",
+    "order_notes": "order-service/order-note-search",
+    "customer_payments": "accounting-service/customer-payment-search",
+}
+TYPES = {  # (table, column) -> the PostgreSQL type it must land as
+    ("orders", "orderRows"): "jsonb",
+    ("orders", "invoices"): "jsonb",
+    ("products", "salesChannels"): "jsonb",
+    ("warehouses", "externalTransferSlas"): "jsonb",
+    ("customer_payments", "amountPaid"): "numeric",
+    ("journals", "transactionAmount"): "numeric",
+    ("currencies", "exchangeRate"): "numeric",
 }
 
 
@@ -64,10 +71,28 @@ def test_every_stream_lands_in_postgres_and_deletes_are_flagged(meltano: Meltano
     }
     assert set(ACCOUNT_STREAMS) <= tables, f"missing tables: {sorted(set(ACCOUNT_STREAMS) - tables)}"
     enabled = _enabled(emu)
-    for stream, (resource, makes) in COUNTED.items():
-        served = sum(makes(r) for c in enabled for r in emu.account_data(c).table(resource).records)
-        loaded = query(f"select count(*) as n from {stream}")[0]["n"]
-        assert loaded == served, stream
+    accounts = [a for a in emu.accounts if a.accountCode in enabled]
+    for stream, path in SEARCHED.items():
+        served = sum(len(every_row(emu, a, path)) for a in accounts)
+        assert query(f"select count(*) as n from {stream}")[0]["n"] == served, stream
+    lines = sum(
+        len(j["credits"]) + len(j["debits"])
+        for c in enabled
+        for j in emu.account_data(c).group("finance").journals.values()
+    )
+    assert query("select count(*) as n from journals")[0]["n"] == lines
+    for (table, column), wanted in TYPES.items():
+        found = query(
+            "select data_type from information_schema.columns where table_schema = current_schema() "
+            "and table_name = %s and column_name = %s",
+            table,
+            column,
+        )
+        assert found and found[0]["data_type"] == wanted, (table, column, found)
+    paid = query('select sum("amountPaid") as total from customer_payments')[0]["total"]
+    assert paid is not None and paid > 0, "money sums without a cast"
+    rows = query('select count(*) as n from orders, jsonb_array_elements("orderRows") as row')[0]["n"]
+    assert rows == sum(len(o["orderRows"]) for c in enabled for o in emu.account_data(c).orders)
     for stream in ACCOUNT_STREAMS:
         assert query(f"select count(*) as n from {stream}")[0]["n"] > 0, f"{stream} loaded no row"
 
