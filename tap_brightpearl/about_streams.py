@@ -11,7 +11,7 @@ from tap_brightpearl.stream_list import DEVELOPER_TOOLS_STREAMS
 CUSTOM = "one stream per custom_streams entry (see the README)"
 DEVELOPER_EVIDENCE = {
     "installed_accounts": "documented: docs/installed_accounts.body.json",
-    "account_timezones": "documented: help article 'Developer-tools messages' (../shared/brightpearl-api.md)",
+    "account_timezones": "documented: Brightpearl's help article on developer-tools messages (no example body stored)",
 }
 
 
@@ -72,3 +72,35 @@ def render(about: str, output_format: str | None) -> str:
         )
     lines.append(f"  (plus {CUSTOM})")
     return about.rstrip("\n") + "\n" + "\n".join(lines)
+
+
+def readme_table() -> str:
+    """The README's stream table, made from the same rows as `--about` (tests/test_readme.py keeps them equal)."""
+    lines = ["| stream | what | key | replication | evidence |", "|---|---|---|---|---|"]
+    what = {row.name: row.description for row in ROWS}
+    what |= {
+        "installed_accounts": "every account that installed your app",
+        "account_timezones": "each installed account's display timezone, read from its own datacentre",
+    }
+    for row in streams():
+        key = ", ".join(f"`{k}`" for k in row["key_properties"])
+        replication = (
+            row["replication"].replace("INCREMENTAL on ", "incremental on `").replace("FULL_TABLE", "snapshot")
+        )
+        if replication.startswith("incremental"):
+            replication += "`, per account" if row["kind"] == "account" else "`"
+        if row["deletes"]:
+            replication += "; deletes flagged"
+        evidence = "; ".join(_short(e) for e in row["evidence"])
+        lines.append(f"| `{row['name']}` | {what[row['name']]} | {key} | {replication} | {evidence} |")
+    return "\n".join(lines)
+
+
+def _short(evidence: str) -> str:
+    """`documented: https://api-docs.brightpearl.com/order/...` as a link the table can hold."""
+    kind, _, source = evidence.partition(": ")
+    if source.startswith("http"):
+        return f"{kind} ([page]({source}))"
+    if source.endswith(".json"):
+        return f"{kind} (`{source}`)"
+    return f"{kind} ({source})"

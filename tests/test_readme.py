@@ -92,13 +92,28 @@ def test_the_stream_table_lists_every_stream_with_its_key():
         assert ("incremental" in row.split("|")[4]) == incremental, f"{stream['name']}: replication"
 
 
+def test_the_stream_table_is_the_catalog_with_its_evidence():
+    """The README's table is made from the rows `--about` shows (about_streams.readme_table): it cannot drift."""
+    from tap_brightpearl.about_streams import readme_table
+
+    assert readme_table() in README, (
+        "README's stream table differs from the catalog: paste about_streams.readme_table()"
+    )
+    about = json.loads(
+        subprocess.run([TAP, "--about", "--format", "json"], capture_output=True, text=True, check=True).stdout
+    )
+    for stream in about["streams"]:
+        assert stream["evidence"], stream["name"]
+        assert all(e.split(":")[0] in ("recorded", "documented", "third-party", "guess") for e in stream["evidence"])
+
+
 def test_the_settings_table_lists_every_setting():
     about = json.loads(
         subprocess.run([TAP, "--about", "--format", "json"], capture_output=True, text=True, check=True).stdout
     )
     builtin: dict = {"properties": {}}
     TapBrightpearl.append_builtin_config(builtin)
-    table = README.split("## Settings", 1)[1].split("## How it works", 1)[0]
+    table = README.split("## Settings", 1)[1].split("\n## ", 1)[0]
     for name in about["settings"]["properties"]:
         if name not in builtin["properties"]:
             assert re.search(rf"\b{name}\b", table), f"README's settings table lacks {name}"
