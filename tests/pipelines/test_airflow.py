@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import subprocess
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -194,7 +195,8 @@ def test_dags_import_with_each_versions_own_api(airflow: Airflow) -> None:
     assert {k: (v["type"], v["up"]) for k, v in sharded["tasks"].items()} == {
         "developer_tools": ("MeltanoRunOperator", []),
         "account_tables": ("_PythonDecoratedOperator", ["developer_tools"]),
-        "plan_shards": ("_PythonDecoratedOperator", ["account_tables"]),
+        "pass_datacentres": ("_PythonDecoratedOperator", ["developer_tools"]),
+        "plan_shards": ("_PythonDecoratedOperator", ["account_tables", "pass_datacentres"]),
         "accounts_shard": ("MappedOperator", ["plan_shards"]),
     }
     assert json.loads(sharded["tasks"]["developer_tools"]["env"]["TAP_BRIGHTPEARL__SELECT"]) == [
@@ -322,15 +324,19 @@ def test_sharded_dag_maps_one_task_per_shard_each_with_its_own_state(
         }
         configs = sorted(r["accountCode"] for r in query('select "accountCode" from account_configuration'))
         installed = {r["accountCode"] for r in query("select * from installed_accounts")}
+        located = Counter(r.path.rsplit("/", 1)[-1] for r in emu.requests if "/account-location/" in r.path)
 
     assert airflow.task_instances(SHARDED_DAG_ID) == [
         ("account_tables", -1, "success", None),
         ("accounts_shard", 0, "success", f"shard 0 of {shards}"),
         ("accounts_shard", 1, "success", f"shard 1 of {shards}"),
         ("developer_tools", -1, "success", None),
+        ("pass_datacentres", -1, "success", None),
         ("plan_shards", -1, "success", None),
     ]
     assert installed == every
+    # developer_tools located each account; the shards were told (pass_datacentres), and asked again for none.
+    assert located and max(located.values()) == 1, located.most_common(3)
     # Sorted lists, not sets: every enabled account's records, each exactly once across the shards.
     assert loaded == served
     assert configs == sorted(enabled)

@@ -232,7 +232,7 @@ def test_sharded_dag_on_celery_cluster(
     for index in range(SHARDS):
         state, tries = tis[("accounts_shard", index)][:2]
         assert (state, tries) == ("success", 2 if index == KILLED else 1), (index, result["tis"])
-    for task_id in ("developer_tools", "account_tables", "plan_shards"):
+    for task_id in ("developer_tools", "account_tables", "pass_datacentres", "plan_shards"):
         assert tis[(task_id, -1)][:2] == ("success", 1), result["tis"]
     killed_try = [h for h in result["history"] if h[0] == KILLED and h[2] == 1]
     assert [h[1] for h in killed_try] == ["failed"], result["history"]
@@ -284,8 +284,16 @@ def test_sharded_dag_on_celery_cluster(
 
     assert not any(s in logs for s in SECRETS), "a secret leaked into an Airflow or task log"
 
+    # developer_tools located every account once; the shards were told where (pass_datacentres), not asking
+    # again all at once on the developer's pool.
+    located = Counter(r.path.rsplit("/", 1)[-1] for r in requests if "/account-location/" in r.path)
+    assert located and max(located.values()) == 1, located.most_common(3)
+
     # No pool exceeded: the emulator refused nothing.
     sent = Counter(pool_of(r.datacentre, r.path) for r in requests)
     refused = Counter(pool_of(r.datacentre, r.path) for r in requests if r.status == 503)
-    where = ", ".join(f"pool {pool}: {n} of {sent[pool]}" for pool, n in refused.most_common(5))
+    kinds = Counter(
+        split_path(r.path)[2] if len(split_path(r.path)) > 2 else r.path for r in requests if r.status == 503
+    )
+    where = ", ".join(f"pool {pool}: {n} of {sent[pool]}" for pool, n in refused.most_common(5)) + f" {dict(kinds)}"
     assert throttled == 0, f"{throttled} requests refused with 503 ({where})"

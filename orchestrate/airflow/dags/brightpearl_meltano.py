@@ -71,6 +71,7 @@ __all__ = [
     "default_args",
     "meltano_el",
     "select_env",
+    "state_id",
     "task",
 ]
 
@@ -95,13 +96,16 @@ def meltano_el(state_id_suffix: str | None = None) -> str:
     failed with "Invalid catalog" on the Celery cluster; meltano/meltano#8763). `el` gives each run a
     folder of its own. The suffix gives a task its own state id.
     """
-    state_id = f"{ENVIRONMENT}:tap-brightpearl-to-target-postgres"
-    if state_id_suffix:
-        state_id += f":{state_id_suffix}"
     return (
         f"{shlex.quote(MELTANO)} --environment {shlex.quote(ENVIRONMENT)} el tap-brightpearl target-postgres"
-        f" --state-id {shlex.quote(state_id)}"
+        f" --state-id {shlex.quote(state_id(state_id_suffix))}"
     )
+
+
+def state_id(suffix: str | None = None) -> str:
+    """The state id `meltano run tap-brightpearl target-postgres` would use, plus a task's own suffix."""
+    base = f"{ENVIRONMENT}:tap-brightpearl-to-target-postgres"
+    return f"{base}:{suffix}" if suffix else base
 
 
 def select_env(patterns: list[str]) -> dict[str, str]:

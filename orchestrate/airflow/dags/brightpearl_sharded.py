@@ -11,7 +11,9 @@ other's bookmarks. A new shard_count means new state ids: the first run after a 
 reads every account in full. The developer-tools streams (installed_accounts,
 account_timezones) run once, first, in their own task and state id (`...:developer-tools`).
 Then `account_tables` makes the account streams' tables, so shards that start together never
-race to create one (brightpearl_tables.py).
+race to create one (brightpearl_tables.py), and `pass_datacentres` gives each shard's state its
+accounts' datacentres, which developer_tools located, so the shards do not all ask account-location
+again at once on the developer's pool (brightpearl_datacentres.py).
 
 Each task names its streams itself (Meltano's TAP_BRIGHTPEARL__SELECT), because account
 data is opt-in: meltano.yml's own selection is not used here.
@@ -27,6 +29,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
+from brightpearl_datacentres import DEVELOPER_TOOLS_SUFFIX, seed_shards
 from brightpearl_meltano import (  # beside this file; Airflow puts the dags folder on sys.path
     API_CONN_ID,
     WAREHOUSE_CONN_ID,
@@ -75,10 +78,10 @@ def shard_kwargs(shard_count: int) -> list[dict[str, Any]]:
     tags=["brightpearl", "meltano", "sharded"],
 )
 def brightpearl_accounts_sharded() -> None:
-    """developer_tools, account_tables, plan_shards, then accounts_shard[0..shard_count-1] in parallel."""
+    """developer_tools; account_tables and pass_datacentres; plan_shards; then every accounts_shard in parallel."""
     developer_tools = MeltanoRunOperator(
         task_id="developer_tools",
-        bash_command=meltano_el("developer-tools"),
+        bash_command=meltano_el(DEVELOPER_TOOLS_SUFFIX),
         env=select_env(DEVELOPER_STREAMS),
     )
 
@@ -87,6 +90,12 @@ def brightpearl_accounts_sharded() -> None:
         """Make the account streams' tables once, so shards starting together never race to create one."""
         env = {**os.environ, **connection_env(API_CONN_ID, WAREHOUSE_CONN_ID, LOGGER)}
         create_tables(ACCOUNT_TABLES, env, LOGGER)
+
+    @task
+    def pass_datacentres(**context: Any) -> int:
+        """Each shard's state gets its accounts' datacentres from developer_tools' (brightpearl_datacentres.py)."""
+        env = {**os.environ, **connection_env(API_CONN_ID, WAREHOUSE_CONN_ID, LOGGER)}
+        return seed_shards(int(context["params"]["shard_count"]), env, LOGGER)
 
     @task
     def plan_shards(**context: Any) -> list[dict[str, Any]]:
@@ -99,7 +108,7 @@ def brightpearl_accounts_sharded() -> None:
         map_index_template="shard {{ task.env['TAP_BRIGHTPEARL_SHARD_INDEX'] }}"
         " of {{ task.env['TAP_BRIGHTPEARL_SHARD_COUNT'] }}",
     ).expand_kwargs(plan)
-    developer_tools >> account_tables() >> plan >> shards
+    developer_tools >> [account_tables(), pass_datacentres()] >> plan >> shards
 
 
 brightpearl_accounts_sharded()
