@@ -6,7 +6,7 @@ Nothing else in the tap may touch a private SDK member.
 
 | member | why |
 |---|---|
-| `Stream._sync_records` | overridden by client.BrightpearlStream to choose the fast record path |
+| `Stream._sync_records` | overridden: client.py picks the fast record path; account streams fail after every account |
 | `Stream._increment_stream_state` | overridden to cap bookmarks at the run's start; called by the fast path |
 | `Stream._write_starting_replication_value` | the fast path writes it per partition, as the SDK loop does |
 | `Stream._get_state_partition_context` | the fast path finalizes a partition's state as the SDK loop does |

@@ -101,7 +101,6 @@ class AccountStream(BrightpearlStream):
         self.shaper = self.make_shaper(schema)
         self._prefetcher: Prefetcher | None = None
         self._starts: dict[str, dt.datetime | None] = {}
-        self._pending: set[str] = set()
         self._refused: set[str] = set()
         self._unauthorised: set[str] = set()
         self._finished = False
@@ -190,9 +189,18 @@ class AccountStream(BrightpearlStream):
                     self.logger.error("%s: account %r not read: %s", self.name, code, reason)
         else:
             report.accounts_read += 1
-        self._pending.discard(code)
-        if not self._pending:
-            self._finish()
+
+    @override
+    def _sync_records(
+        self, context: Context | None = None, *, write_messages: bool = True
+    ) -> t.Generator[dict, t.Any, t.Any]:
+        """Every account's records; then the stream fails if some account was not read whole.
+
+        Raised once every partition is done, not at the end of the last account's records: raised there,
+        it cut that account off before its last records were written and its bookmark promoted.
+        """
+        yield from super()._sync_records(context, write_messages=write_messages)
+        self._finish()
 
     def _progress(self) -> None:
         """A progress line when one is due: accounts whose read has ended, records, rate, time left."""
@@ -205,7 +213,6 @@ class AccountStream(BrightpearlStream):
             for code in accounts:  # state is read here, on the writer thread, never by a worker
                 self._starts[code] = self.starting_point({"accountCode": code})
                 self.prepare_account(code, self.get_context_state({"accountCode": code}))
-            self._pending = set(accounts)
             self.runtime.report.get(self.name).accounts_total = len(accounts)
             read = functools.partial(self._read_account, accounts)
             self._prefetcher = Prefetcher(list(accounts), read, workers=self.accounts_at_once)

@@ -45,7 +45,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--oauth-config-out", type=Path, default=None, help="serve OAuth for one account; the OAuth app's config here"
     )
+    hostile = parser.add_argument_group("hostile pagers", "searches paging as a hostile server could (every account)")
+    hostile.add_argument("--page-cap", type=int, default=None, help="at most N rows per search page, whatever pageSize")
+    hostile.add_argument("--shuffle-ties", action="store_true", help="rows sharing the sort value: new order each time")
+    hostile.add_argument("--short-by", type=int, default=0, help="searches never deliver their last N announced rows")
+    hostile.add_argument(
+        "--short-listing-only", action="store_true", help="--short-by only in searches without a date filter"
+    )
     return parser.parse_args(argv)
+
+
+def hostile_pages(emu: Emulator, args: argparse.Namespace) -> None:
+    """Turn the hostile pager knobs on for every account, as the command line asks."""
+    emu.hostile_pages(
+        page_cap=args.page_cap,
+        shuffle_ties=args.shuffle_ties,
+        short_by=args.short_by,
+        short_where="listing" if args.short_listing_only else "every",
+    )
 
 
 def write_whole(path: Path, config: dict[str, Any]) -> None:
@@ -97,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         never_updated_fraction=args.never_updated_fraction,
         account_apis=not args.no_account_apis,
     )
+    hostile_pages(emu, args)
     done = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -23,6 +23,7 @@ from .resources_routes import SEARCH_PATHS, resource_route
 
 if TYPE_CHECKING:
     from .emulator import Emulator
+    from .hostile_pagers import HostilePagers
 
 __all__ = ["BadRequest", "account_auth_state", "account_route", "parse_id_set"]
 
@@ -139,14 +140,14 @@ def account_route(
         return Reply(405, errors("CMNC-405", f"Method {method} not allowed"))  # guess
     data = emu.account_data(code)
     try:
-        return _dispatch(data, rest, _query(raw_path))
+        return _dispatch(data, rest, _query(raw_path), emu.pagers)
     except BadRequest as exc:
         return exc.reply
 
 
-def _dispatch(data: AccountData, rest: tuple[str, ...], query: dict[str, str]) -> Reply:
+def _dispatch(data: AccountData, rest: tuple[str, ...], query: dict[str, str], pagers: HostilePagers) -> Reply:
     if rest in SEARCHES:
-        return search(data, data.table(SEARCHES[rest]), query)
+        return search(data, data.table(SEARCHES[rest]), query, pagers)
     reply = resource_route(data, rest, query)  # before the detail GETs: product/custom-field-meta-data
     if reply is not None:
         return reply

@@ -7,15 +7,18 @@ orderStatusId=BAD PARAM cannot be parsed as: INTEGER"). Everything else is marke
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .clock import parse_instant
+from .hostile_pagers import PLAIN, dated, order_matches
 from .reply import Reply, dumps, errors
 
 if TYPE_CHECKING:
     from .account_data import AccountData
     from .account_tables import Table
+    from .hostile_pagers import HostilePagers
 
 MAX_PAGE_SIZE = 500  # larger requests are clamped silently, like Brightpearl
 DEFAULT_PAGE_SIZE = 200
@@ -157,9 +160,10 @@ def _filters(data: AccountData, table: Table, query: dict[str, str]) -> list[Fil
     return filters
 
 
-def search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
-    """Answer one search request."""
-    page_size = min(_int_param(query, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
+def search(data: AccountData, table: Table, query: dict[str, str], pagers: HostilePagers | None = None) -> Reply:
+    """Answer one search request (misbehaving as the account's hostile pager knobs say, if any)."""
+    knobs = PLAIN if pagers is None else pagers.knobs(data.account_code)
+    page_size = knobs.page_size(min(_int_param(query, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE))
     first = _int_param(query, "firstResult", 1)
     sort = query.get("sort") or f"{table.sort or table.columns[0].name}.ASC"
     name, _, direction = sort.rpartition(".")
@@ -172,9 +176,13 @@ def search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
         # A search broken on purpose (Emulator.break_search) answers 200 with nothing in it.
         keyed = [] if data.broken.get(table.resource) == "empty" else table.keyed()
         matches = [kr for kr in keyed if all(f(kr[0]) for f in filters)] if filters else list(keyed)
-        if sort_index != 0 or direction != "ASC" or not table.presorted:  # usually kept in id order already
-            matches.sort(key=_sort_key(sort_index), reverse=direction == "DESC")
+        if sort_index != 0 or direction != "ASC" or not table.presorted or knobs.shuffle_ties:
+            # usually kept in id order already
+            code = data.account_code
+            ties = None if pagers is None else functools.partial(pagers.tie_rng, code, table.resource, query)
+            order_matches(knobs, ties, matches, sort_index, direction == "DESC", _sort_key(sort_index))
         total = len(matches)
+        matches = knobs.delivered(matches, dated=dated(table, query))  # resultsAvailable still says total
         start = first - 1
         if "ignore_ranges" in table.quirks and start >= total and total:
             # quirk reported by a third party: paging past the end answers the last page again.
@@ -182,6 +190,8 @@ def search(data: AccountData, table: Table, query: dict[str, str]) -> Reply:
         page = [r for _, r in matches[start : start + page_size]]
         results = [table.row(r) for r in page]
         reference = table.reference(results, page)
+        if pagers is not None:
+            pagers.listed(data, table.resource, [r[table.id_field] for r in page])
     more = first - 1 + len(results) < total
     if "ignore_ranges" in table.quirks:
         # quirk reported by a third party: resultsAvailable is always 500, whatever the real

@@ -14,6 +14,7 @@ from typing import Any
 from .account_data import AccountData
 from .data import Account, generate, generation, make_accounts, parse_ms
 from .faults import DEFAULT_STALL, Fault, FaultBook, fault_reply
+from .hostile_pagers import HostilePagers
 from .knobs import AccountKnobs
 from .oauth import OAuthProvider
 from .reply import Reply, dumps
@@ -134,6 +135,7 @@ class Emulator(AccountKnobs):
         self._account_data: dict[str, AccountData] = {}
         self._data_lock = threading.Lock()
         self.oauth = OAuthProvider(self)
+        self.pagers = HostilePagers(seed)  # hostile_pages / vanish_after_search (knobs.py): off until set
         self.oauth_api_domain: str | None = None  # hostile tests: the api_domain every token answer names
 
     # -- lifecycle -------------------------------------------------------------------------

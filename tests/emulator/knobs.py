@@ -10,6 +10,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from .account_data import AccountData, no_gc
+from .hostile_pagers import HostilePagers, PagerKnobs
 
 if TYPE_CHECKING:
     from .data import Account
@@ -24,6 +25,7 @@ class AccountKnobs:
     _account_data: dict[str, AccountData]
     _account_sizes: dict[str, dict[str, int]]
     _data_lock: threading.Lock
+    pagers: HostilePagers
 
     def find_account(self, code: str) -> Account | None:  # provided by Emulator
         raise NotImplementedError
@@ -103,3 +105,30 @@ class AccountKnobs:
         """Break one resource's search: "empty" answers 200 with no rows and resultsAvailable 0
         (a broken answer must delete nothing in the tap). ``kind=None`` mends it."""
         self.account_data(accountCode).break_search(resource, kind)
+
+    def hostile_pages(
+        self,
+        accountCode: str | None = None,
+        *,
+        page_cap: int | None = None,
+        shuffle_ties: bool = False,
+        short_by: int = 0,
+        short_where: str = "every",
+    ) -> None:
+        """Make one account's searches (``accountCode=None``: every account's) page like a hostile server.
+
+        ``page_cap``: at most that many rows a page, whatever pageSize asks (metaData tells the truth).
+        ``shuffle_ties``: rows sharing the sort value in a new (seeded) order on every request.
+        ``short_by``: the last N rows resultsAvailable announces are never delivered; with
+        ``short_where="listing"`` only in searches without a date filter (a deletes pass's listing).
+        Called with no knob set, it mends the account. See hostile_pagers.py.
+        """
+        if accountCode is not None and self.find_account(accountCode) is None:
+            raise KeyError(accountCode)
+        self.pagers.set(accountCode, PagerKnobs(page_cap, shuffle_ties, short_by, short_where))
+
+    def vanish_after_search(self, accountCode: str, resource: str, ids: list[int]) -> None:
+        """Delete those records right after a search answer first lists them: the ID-set GET that
+        follows (and every later search) no longer has them, as when someone deletes mid-read."""
+        self.account_data(accountCode).existing(resource, list(ids))  # fail loudly on typos
+        self.pagers.vanish(accountCode, resource, list(ids))
