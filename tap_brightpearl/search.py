@@ -171,8 +171,9 @@ class SearchPager:
         """A page that announces more rows than it could hold in MIN_FULL_PAGE-row pages is refused, loudly."""
         if page.more and 0 < len(page.ids) < MIN_FULL_PAGE:
             raise IncompleteReadError(
-                f"{self.where}: a page of {len(page.ids)} rows announced more ({page.available} results); "
-                f"Brightpearl pages hold at least {MIN_FULL_PAGE}, so the search was not followed",
+                f"{self.where}: a page of {len(page.ids)} rows announced more ({page.available} results, "
+                f"{self.count.read} read); Brightpearl pages hold at least {MIN_FULL_PAGE}, so the search was "
+                "not followed",
                 expected=page.available or 0,
                 read=self.count.read,
             )
