@@ -24,6 +24,7 @@ from typing_extensions import override
 from tap_brightpearl import fastpath, sdk_private
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError
 from tap_brightpearl.installs import format_utc, parse_utc
+from tap_brightpearl.partition_index import IndexedStateManager
 from tap_brightpearl.transport import describe_transport_failure
 
 if t.TYPE_CHECKING:
@@ -66,6 +67,19 @@ class BrightpearlStream(Stream):
         self._future_seen = 0
         self.raw_ok = False
         self._future_lock = threading.Lock()
+
+    @functools.cached_property
+    @override
+    def state_manager(self) -> IndexedStateManager:
+        """The SDK's state manager, finding each account's partition through an index (partition_index.py)."""
+        return IndexedStateManager(
+            tap_name=self.tap_name,
+            stream_name=self.name,
+            tap_state=self.tap_state,
+            state_partitioning_keys=self.state_partitioning_keys,
+            is_sorted=self.is_sorted,
+            check_sorted=self.check_sorted,
+        )
 
     # --- isolation ----------------------------------------------------------------------
     @override

@@ -14,6 +14,7 @@ Nothing else in the tap may touch a private SDK member.
 | `Stream._write_state_message` | the fast path writes STATE after the records it covers |
 | `Stream.state_manager.is_flushed` | marks state dirty after the fast path moved a bookmark |
 | `singer_sdk.helpers._state.PROGRESS_MARKERS` | the key of unfinished progress a failed stream must drop |
+| `singer_sdk.streams._state.StreamStateManager` | subclassed: partition_index.py finds partitions by index |
 | `PluginBase._setup_signal_handlers` | overridden: stopping.py ends a stopped run with 130/143 (the SDK: 0) |
 """
 
@@ -22,11 +23,21 @@ from __future__ import annotations
 import typing as t
 
 from singer_sdk.helpers._state import PROGRESS_MARKERS
+from singer_sdk.streams._state import StreamStateManager as StreamStateManager  # re-exported
 from singer_sdk.streams.core import Stream
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
+#: the keyword arguments Stream.state_manager builds the SDK's StreamStateManager with (client.py does the same)
+STATE_MANAGER_PARAMETERS = (
+    "tap_name",
+    "stream_name",
+    "tap_state",
+    "state_partitioning_keys",
+    "is_sorted",
+    "check_sorted",
+)
 #: private members of the SDK's plugin base the tap overrides (tap.py)
 PLUGIN_MEMBERS = ("_setup_signal_handlers",)
 MEMBERS = (
