@@ -1,4 +1,4 @@
-"""Run B1-B7 in turn and exit non-zero if any verdict is FAIL.
+"""Run B1-B7, B9 and B10 in turn and exit non-zero if any verdict is FAIL.
 
 .venv/bin/python -m bench.run_all [--quick]    # --quick skips the two slow baselines (B1, B5)
 """
@@ -7,10 +7,22 @@ from __future__ import annotations
 
 import sys
 
-from bench import b1_timezones, b2_throttle, b3_records, b4_memory, b5_accounts, b6_big_account, b7_neighbour
+from bench import (
+    b1_timezones,
+    b2_throttle,
+    b3_records,
+    b4_memory,
+    b5_accounts,
+    b6_big_account,
+    b7_neighbour,
+    b9_record_cpu,
+    b10_request_cpu,
+)
+from bench.common import machine
 
 
 def main() -> int:
+    print(f"machine: {machine()}", flush=True)
     results: dict[str, bool] = {}
     if "--quick" in sys.argv:
         print("B1 skipped (--quick)")
@@ -27,6 +39,9 @@ def main() -> int:
         results["B5"] = b5_accounts.main([])
     results["B6"] = b6_big_account.main([])
     results["B7"] = b7_neighbour.main([])
+    results["B9"] = b9_record_cpu.main([])
+    results["B10"] = b10_request_cpu.main([])
+    print(f"machine at the end: {machine()}")
     failed = [k for k, ok in results.items() if not ok]
     print("ALL verdict: " + ("PASS" if not failed else "FAIL (" + ", ".join(failed) + ")"))
     return 1 if failed else 0
