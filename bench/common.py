@@ -43,6 +43,7 @@ class Run:
 
     wall: float
     max_rss_kb: int
+    cpu: float  # user + sys seconds of the child process (and any children it waited for)
     returncode: int
     stdout: Path
     stderr: str
@@ -107,7 +108,8 @@ def run(argv: list[str], *, out: Path | None = None, timeout: float = 600) -> Ru
     if proc.returncode != 0:
         sys.stderr.write(stderr[-3000:])
         raise SystemExit(f"command failed ({proc.returncode}): {' '.join(argv)}")
-    return Run(wall, hwm or usage.ru_maxrss, proc.returncode, out or Path(os.devnull), stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, hwm or usage.ru_maxrss, cpu, proc.returncode, out or Path(os.devnull), stderr)
 
 
 def run_tap(
@@ -127,6 +129,22 @@ def run_tap(
     if state is not None:
         argv += ["--state", str(write_json(where / f"{name}.state.json", state))]
     return run(argv, out=out)
+
+
+def machine() -> str:
+    """The machine a figure comes from: cores, CPU model, Python, and the load when asked."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    python = ".".join(str(x) for x in sys.version_info[:3])
+    return f"{os.cpu_count()} cores, {model}, Python {python}, load average {load}"
 
 
 def verdict(name: str, checks: dict[str, bool]) -> bool:

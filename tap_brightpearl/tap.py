@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import io
 import json
 import math
@@ -194,6 +195,9 @@ class TapBrightpearl(Tap):
                 self.runtime.mode.prepare()
             except AuthenticationError as exc:
                 raise BrightpearlError(f"{exc}. {self.runtime.mode.credential_hint}") from None
+            # What start-up built (the SDK, schemas, catalog, settings) lives for the whole run: out of
+            # the collector's way, so its collections walk only what the records create.
+            gc.freeze()
             super().sync_all()
         except stopping.Interrupted as stop:
             with stopping.shielded():

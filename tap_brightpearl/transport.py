@@ -80,7 +80,8 @@ def read_body(response: requests.Response, *, deadline: float, limit: int) -> by
     so a gzip bomb never inflates past one piece before the limit is checked.
     """
     raw = response.raw
-    body = bytearray()
+    pieces: list[bytes] = []
+    size = 0
     while True:
         try:
             piece = raw.read1(_CHUNK, decode_content=True)
@@ -94,8 +95,9 @@ def read_body(response: requests.Response, *, deadline: float, limit: int) -> by
             ) from None
         if not piece:
             break
-        body += piece
-        if len(body) > limit:
+        pieces.append(piece)
+        size += len(piece)
+        if size > limit:
             raise FatalBrightpearlError(
                 describe(
                     response,
@@ -108,7 +110,7 @@ def read_body(response: requests.Response, *, deadline: float, limit: int) -> by
             raise RetriableBrightpearlError(
                 describe(response, "no answer within request_timeout: the body took longer"), response
             )
-    return bytes(body)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)  # one copy, however many pieces
 
 
 class _Session(requests.Session):

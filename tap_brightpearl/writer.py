@@ -56,8 +56,17 @@ class ChunkedMsgSpecWriter(MsgSpecWriter):
         self._queue(self.format_message(message), now=message.type != SingerMessageType.RECORD)
 
     def write_record_lines(self, lines: bytes | bytearray) -> None:
-        """Queue whole RECORD lines already encoded (the fast record path), same chunking rules."""
-        self._queue(lines, now=False)
+        """Queue whole RECORD lines already encoded (the fast record path), same chunking rules.
+
+        A chunk of at least CHUNK_BYTES with nothing pending goes out as it is: copying it into
+        the pending buffer first would only cost a copy of every record.
+        """
+        with self._lock:
+            if self._pending or len(lines) < CHUNK_BYTES:
+                self._queue(lines, now=False)
+                return
+            self._pending = lines if isinstance(lines, bytearray) else bytearray(lines)
+            self.flush()
 
     def _queue(self, lines: bytes | bytearray, *, now: bool) -> None:
         with self._lock:
