@@ -123,6 +123,10 @@ class BrightpearlStream(Stream):
         value = record.get(self.replication_key) if self.replication_key else None
         return value if isinstance(value, str) else None
 
+    def bookmark_held(self, context: Context) -> bool:
+        """True if this partition's read failed, so its bookmark must stay where it was (account streams)."""
+        return False
+
     def describe_record(self, record: t.Mapping[str, t.Any]) -> str:
         """Name a record in a message (its account and key)."""
         return ", ".join(f"{k} {record.get(k)!r}" for k in self.primary_keys or ())

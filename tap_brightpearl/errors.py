@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import typing as t
 from urllib.parse import urlsplit
 
@@ -55,6 +56,10 @@ APP_NOT_FOUND_HINT = (
 )
 
 
+# Brightpearl's words for an ID-set GET that found no records (recorded: "No Product Prices Found").
+NONE_FOUND = re.compile(r"no [\w -]+ found", re.IGNORECASE)
+
+
 class BrightpearlError(Exception):
     """Something Brightpearl answered that is not data; carries what a person needs to act."""
 
@@ -89,9 +94,16 @@ class NotFoundError(FatalBrightpearlError):
 class NothingFoundError(NotFoundError):
     """404 alone: nothing by that path or those ids.
 
-    An ID-set GET answering it simply has no records; a 403 is never read that way (access
-    refused is not "nothing there").
+    An ID-set GET answering it may simply have no records, but only when the body is Brightpearl's
+    own "nothing found" answer (`none_found`: recorded as CMNC-404 "No Product Prices Found",
+    "No Contact Found"); any other 404 (a path Brightpearl does not serve, a proxy's page) is a
+    failure. A 403 is never read as "nothing there" (access refused).
     """
+
+    def __init__(self, message: str, response: requests.Response | None = None, *, none_found: bool = False) -> None:
+        """`none_found`: the body said, in Brightpearl's words, that no such records exist."""
+        super().__init__(message, response)
+        self.none_found = none_found
 
 
 class AuthenticationError(FatalBrightpearlError):
@@ -191,7 +203,10 @@ def read_envelope(response: requests.Response, payload_type: t.Any = None) -> t.
             raise FatalBrightpearlError(describe(response, f"Brightpearl error {text}"), response)
         raise RetriableBrightpearlError(describe(response, f"Brightpearl server error: {text}"), response)
     if status == requests.codes.not_found:
-        raise NothingFoundError(describe(response, f"Brightpearl says not found: {text}"), response)
+        none_found = any(NONE_FOUND.fullmatch(str(e.get("message", "")).strip()) for e in errors)
+        raise NothingFoundError(
+            describe(response, f"Brightpearl says not found: {text}"), response, none_found=none_found
+        )
     if status == requests.codes.forbidden:
         raise NotFoundError(describe(response, f"Brightpearl refused access: {text}"), response)
     if 300 <= status < 400:

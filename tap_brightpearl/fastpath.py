@@ -112,6 +112,8 @@ def emit(
                     sdk_private.write_state_message(stream)  # after the records it covers
                 yield record
             lines.hand_over()
+            if context is not None and stream.bookmark_held(context):  # failed: its last records moved it again
+                sdk_private.drop_progress_markers(stream.get_context_state(context))
             if context == state_context:
                 sdk_private.finalize_state(stream, stream.get_context_state(context))
         sdk_private.finalize_state(stream, stream.stream_state)

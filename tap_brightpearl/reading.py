@@ -256,9 +256,9 @@ class AccountRead:
         params = {**dict(row.params), **({"includeOptional": optional} if optional else {})} or None
         try:
             payload = self.get(path, params, kind)
-        except NothingFoundError:
-            if row.details_are_listed or row.missing_ok:
-                return []  # documented: a multi-resource GET that found nothing is a 404
+        except NothingFoundError as exc:
+            if exc.none_found and (row.details_are_listed or row.missing_ok):
+                return []  # documented: a multi-resource GET that found nothing is a 404 saying so
             raise
         except FatalBrightpearlError as exc:
             if optional and exc.status in (400, 500) and not row.split_refused:

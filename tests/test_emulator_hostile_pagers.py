@@ -206,6 +206,21 @@ def test_ids_deleted_between_the_search_and_the_get_are_rechecked_then_flagged_o
     assert not set(gone) & set(Ranges.parse(_partition(run, code)["ids"]).ids()), "forgotten once reported"
 
 
+def test_most_listed_ids_missing_from_the_get_fail_the_account_not_pass_as_deletions(emu, tap, first):
+    # A GET that answers none of what the search listed is not "all deleted during the read".
+    code = _codes(emu)[1]
+    touched = sorted(o["id"] for o in emu.account_data(code).orders)[:20]
+    emu.touch(code, "order", touched)
+    emu.vanish_after_search(code, "order", touched[:15])
+    run = tap(emu.tap_config(), streams=ORDERS, state=first.final_state)
+    assert run.returncode != 0, run.stderr[-2000:]
+    errors = [line for line in run.stderr.splitlines() if "ERROR" in line and f"orders: account '{code}'" in line]
+    assert errors and "15 of 20 listed records were not there" in errors[0], run.stderr[-3000:]
+    assert _bookmark(run, code) == _bookmark(first, code), "its bookmark stays"
+    assert _summary(run)["expected"] - _summary(run)["read"] == 15
+    assert "Run again: those accounts' bookmarks stayed" in run.stderr, "the advice fits a short read, not access"
+
+
 def test_the_command_line_turns_the_knobs_on_for_every_account():
     from tests.emulator.__main__ import hostile_pages, parse_args
 

@@ -102,6 +102,7 @@ class AccountStream(BrightpearlStream):
         self._prefetcher: Prefetcher | None = None
         self._starts: dict[str, dt.datetime | None] = {}
         self._refused: set[str] = set()
+        self._held: set[str] = set()  # accounts whose read failed: their bookmarks stay
         self._unauthorised: set[str] = set()
         self._finished = False
 
@@ -118,12 +119,22 @@ class AccountStream(BrightpearlStream):
 
         A private or OAuth app whose own credential is refused (401) is told which settings hold it.
         """
+        if isinstance(exc, AccountsFailedError):  # read short or broken, not refused: access is not the issue
+            return (
+                "Run again: those accounts' bookmarks stayed, so the next run reads them again; if the same "
+                "accounts fail again, see the README's Troubleshooting and report the message."
+            )
         mode = self.runtime.mode
         if not mode.developer_tools and (
             isinstance(exc, AuthenticationError) or (isinstance(exc, AllAccountsFailed) and exc.credentials)
         ):
             return f"{mode.credential_hint}."
         return access_hint("tap-brightpearl" if mode.developer_tools else "tap-brightpearl-account")
+
+    @override
+    def bookmark_held(self, context: Context) -> bool:
+        """True for an account whose read failed this run."""
+        return str(context.get("accountCode")) in self._held
 
     @property
     @override
@@ -166,7 +177,9 @@ class AccountStream(BrightpearlStream):
             self._finish()
             raise
         if failed is not None:
-            # Whatever this account emitted stays emitted; its bookmark must not move over the rest.
+            # Whatever this account emitted stays emitted; its bookmark must not move over the rest
+            # (dropped here for the SDK's loop, and by the fast path after its last hand-over: bookmark_held).
+            self._held.add(code)
             sdk_private.drop_progress_markers(self.get_context_state(context))
             reason = describe_failure(failed).removeprefix(f"{self.name}: account {code!r}: ")
             if isinstance(failed, IncompleteReadError):

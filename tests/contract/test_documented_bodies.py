@@ -110,3 +110,30 @@ def test_every_documented_body_is_replayed_or_its_reason_given(recordings):
     bodies = {f"docs/{p.name}" for p in (recordings / "docs").glob("*.body.json")}
     accounted = REPLAYED | {f"docs/{name}" for name in NOT_ACCOUNT_STREAMS}
     assert bodies <= accounted, f"documented bodies no contract test replays: {sorted(bodies - accounted)}"
+
+
+NOT_FOUND_BODY = b'{"errors":[{"code":"CMNC-404","message":"No Product Prices Found"}]}'  # recorded
+
+
+@pytest.mark.parametrize(
+    ("stream", "path"),
+    [
+        ("product_prices", "product-price"),
+        ("product_option_values", "option-value"),
+    ],
+)
+def test_a_404_that_is_not_brightpearls_none_found_fails_the_stream(recordings, tap, stream, path):
+    # Streams whose ID-set GET may find nothing: a 404 is "none" only in Brightpearl's words ("No ... Found").
+    case = next(c for c in CASES if c.stream == stream)
+    listing = [r for r in case.routes(recordings) if path not in r.path]
+    run = _run(tap, recordings, case, routes=listing)  # the GET now gets the replay's own REPLAY-404
+    assert_clean(run, unmatched_expected=True)
+    assert run.returncode == 1, run.describe()
+    assert not run.records(stream)
+    assert [line for line in run.stderr.splitlines() if "ERROR" in line and stream in line and "404" in line]
+    gets = [r for r in case.routes(recordings) if path in r.path]
+    said = [route("GET", g.path, Reply(404, (("Content-Type", "application/json"),), NOT_FOUND_BODY)) for g in gets]
+    run = _run(tap, recordings, case, routes=[*listing, *said])
+    assert_clean(run)
+    assert run.returncode == 0, run.describe()
+    assert not run.records(stream)

@@ -142,7 +142,7 @@ def locations(data: AccountData, warehouse: str, id_set: str | None) -> Reply:
     wid = _one_id(warehouse)
     bodies = data.group("inventory").location_bodies
     if wid is None or wid not in bodies:
-        return _missing("Warehouse not found")  # guess: an ID set or an unknown warehouse
+        return _missing("No Warehouse Found")  # guess: the recorded "No Contact Found" wording
     items = bodies[wid]
     if id_set is not None:
         wanted = set(parse_id_set(id_set, None))
@@ -167,7 +167,7 @@ def contact_group_members(data: AccountData, group: str, query: dict[str, str]) 
     gid = _one_id(group)
     directory = data.group("directory")
     if gid is None or gid not in directory.groups:
-        return _missing("Contact group not found")  # guess
+        return _missing("No Contact Group Found")  # guess: the recorded wording
     include = {v.strip() for v in query.get("includeOptional", "").split(",")}
     exclude = {v.strip() for v in query.get("excludeOptional", "").split(",")}
     with data.lock:
@@ -180,5 +180,5 @@ def order_notes(data: AccountData, order: str) -> Reply:
     oid = _one_id(order)
     with data.lock:
         if oid is None or oid not in data.tables["order"].by_id:
-            return _missing("Order not found")  # guess
+            return _missing("No Order Found")  # guess: the recorded wording
         return Reply(200, dumps({"response": data.group("finance").notes_of(oid)}))
