@@ -6,13 +6,15 @@ can change a record (no stream maps, flattening or batch files, every property s
 not a `--test` dry run, our own writer) and the stream builds records that already match
 its schema, `emit` writes the same Singer lines straight from the records. It keeps the
 SDK's state rules: partitions one after another, the bookmark advanced per record through
-the SDK's own `_increment_stream_state`, a STATE every `STATE_MSG_FREQUENCY` records and
-at the end, and never a STATE that vouches for records not yet handed to the writer.
+the SDK's own `_increment_stream_state`, a STATE every `STATE_MSG_FREQUENCY` records, after a
+partition completes once STATE_EVERY_SECONDS have passed, and at the end, and never a STATE
+that vouches for records not yet handed to the writer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 import typing as t
 
 from singer_sdk.contrib.msgspec import encoder
@@ -26,6 +28,9 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams.core import Stream
 
 LINES_PER_WRITE = 512
+# A STATE after an account's partition completes, once this long has passed since the last: a run
+# killed mid-stream resumes from the accounts it finished (a STATE only at a stream's end lost them all).
+STATE_EVERY_SECONDS = 5.0
 CLOCK_EVERY = 64  # records sharing one time_extracted reading (well under a millisecond apart)
 
 
@@ -93,6 +98,7 @@ def emit(
     middle, suffix = b',"time_extracted":"', b'"}\n'
     every = stream.STATE_MSG_FREQUENCY
     counter, timer = stream.get_record_counter(), stream.get_sync_timer()
+    last_state = time.monotonic()
     with counter, timer:
         for context in stream.partitions or [None]:
             counter.with_context(context or {})
@@ -116,5 +122,9 @@ def emit(
                 sdk_private.drop_progress_markers(stream.get_context_state(context))
             if context == state_context:
                 sdk_private.finalize_state(stream, stream.get_context_state(context))
+                if time.monotonic() - last_state >= STATE_EVERY_SECONDS:
+                    sdk_private.mark_state_dirty(stream)
+                    sdk_private.write_state_message(stream)  # after the records it covers
+                    last_state = time.monotonic()
         sdk_private.finalize_state(stream, stream.stream_state)
         sdk_private.write_state_message(stream)
