@@ -41,34 +41,36 @@ def records_by_stream(path: Path) -> dict[str, list[dict]]:
 
 
 def test_the_copy_blocks_run_as_written(tmp_path):
-    script = "\n".join(["set -euo pipefail", *blocks("bash copy")])
+    # The blocks' scratch files (/tmp/bp-*) go to a folder of this test's own, so a person following
+    # the README on this machine meanwhile keeps theirs.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    script = "\n".join(["set -euo pipefail", *blocks("bash copy")]).replace("/tmp/bp-", f"{scratch}/bp-")
     assert script.count("\n") > 10, "the README has runnable blocks"
-    for leftover in Path("/tmp").glob("bp-*"):  # the blocks' own scratch files, from an earlier run
-        if leftover.is_file():
-            leftover.unlink()
+    assert "/tmp/" not in script.replace(str(tmp_path), ""), "every scratch path of the README is under /tmp/bp-"
     project = project_copy(tmp_path / "project", venv=True)
     env = {**os.environ, "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("MELTANO_PROJECT_ROOT", None)
     proc = subprocess.run(["bash", "-c", script], cwd=project, capture_output=True, text=True, env=env, timeout=900)
     assert proc.returncode == 0, f"a README block failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
-    default = Path("/tmp/bp-default.jsonl").read_text()
+    default = (scratch / "bp-default.jsonl").read_text()
     assert '"stream":"installed_accounts"' in default and '"stream":"orders"' not in default
-    everything = Path("/tmp/bp-all.jsonl").read_text()
+    everything = (scratch / "bp-all.jsonl").read_text()
     assert '"stream":"orders"' in everything
-    assert {p.name for p in Path("/tmp/bp-csv").glob("*.csv")} >= {"installed_accounts.csv", "account_timezones.csv"}
+    assert {p.name for p in (scratch / "bp-csv").glob("*.csv")} >= {"installed_accounts.csv", "account_timezones.csv"}
     assert "Setup check passed" in proc.stderr
     # The private app and the OAuth app each read one account's streams, and nothing of developer tools.
-    private = json.loads(Path("/tmp/bp-private.json").read_text())
-    oauth = json.loads(Path("/tmp/bp-oauth.json").read_text())
+    private = json.loads((scratch / "bp-private.json").read_text())
+    oauth = json.loads((scratch / "bp-oauth.json").read_text())
     for output, config in (("private", private), ("oauth-1", oauth), ("oauth-2", oauth), ("oauth-3", oauth)):
-        streams = records_by_stream(Path(f"/tmp/bp-{output}.jsonl"))
+        streams = records_by_stream(scratch / f"bp-{output}.jsonl")
         assert "installed_accounts" not in streams, output
         assert {r["accountCode"] for r in streams.get("orders", [])} == {config["account_code"]}, output
-    assert len(records_by_stream(Path("/tmp/bp-private.jsonl"))) >= 30, "a private app reads every account stream"
+    assert len(records_by_stream(scratch / "bp-private.jsonl")) >= 30, "a private app reads every account stream"
     assert "answered with private app credentials" in proc.stderr
     # The refresh token the walkthrough got from tap-brightpearl-oauth replaced the emulator's first one.
-    assert oauth["refresh_token"] == Path("/tmp/bp-refresh-token").read_text().strip()
-    assert (Path("/tmp/bp-refresh-token").stat().st_mode & 0o077) == 0, "the token file is readable by its owner only"
+    assert oauth["refresh_token"] == (scratch / "bp-refresh-token").read_text().strip()
+    assert ((scratch / "bp-refresh-token").stat().st_mode & 0o077) == 0, "the token file is readable by its owner only"
 
 
 @pytest.mark.parametrize("config", blocks("json"), ids=lambda c: json.loads(c.replace("…", "x"))["app_reference"])
