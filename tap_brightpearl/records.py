@@ -19,6 +19,7 @@ import typing as t
 import msgspec
 
 from tap_brightpearl.installs import format_utc, parse_utc
+from tap_brightpearl.shape_plan import PLANS_KEPT, Plan
 
 OTHER = "otherMembers"
 Raw = msgspec.Raw
@@ -52,14 +53,29 @@ def kind_of(value: object) -> str:
     return {float: "number", str: "string", dict: "object", list: "array"}.get(type(value), "unknown")
 
 
+_UTC_OF_RAW: dict[bytes, str] = {}  # b'"2020-03-31T15:02:44.000-06:00"' -> "2020-03-31T21:02:44.000Z"
+_UTC_OF_RAW_KEPT = 65536
+
+
 def _timestamp(value: object) -> object:
-    """A date-time member (raw or decoded) in UTC; anything that is not a date-time as it came."""
+    """A date-time member (raw or decoded) in UTC; anything that is not a date-time as it came.
+
+    Conversions of raw values are remembered (bounded): an order's date-times often repeat
+    each other (placedOn = createdOn), and a lookup costs a tenth of a conversion.
+    """
     if type(value) is Raw:
         text = bytes(value)
+        known = _UTC_OF_RAW.get(text)
+        if known is not None:
+            return known
         if text[:1] != b'"' or b"\\" in text:
             return _timestamp(_DECODE.decode(text))
         value = text[1:-1].decode("utf-8", "replace")  # a plain JSON string: no escapes to undo
-        return utc_text(value) or value
+        known = utc_text(value) or value
+        if len(_UTC_OF_RAW) >= _UTC_OF_RAW_KEPT:
+            _UTC_OF_RAW.clear()
+        _UTC_OF_RAW[text] = known
+        return known
     return (utc_text(value) or value) if isinstance(value, str) else value
 
 
@@ -204,9 +220,39 @@ class Shaper:
         }
         self._warned: set[str] = set()
         self._lock = threading.Lock()
+        self._plans: dict[tuple[str, ...], Plan | t.Literal[False]] = {}
 
     def shape(self, item: t.Mapping[str, t.Any], account: str) -> dict[str, t.Any]:
         """The record for `item` read from `account`."""
+        names = tuple(item)
+        plan = self._plans.get(names)
+        if plan is None:
+            plan = self._plan(names)
+        if plan and plan.fits(item):
+            record = {"accountCode": account, **item}
+            for name, convert, firsts, accepted in plan.converts:
+                value = record[name]
+                if firsts is None or (type(value) is Raw and memoryview(value)[0] in firsts):
+                    record[name] = convert(value)
+                    continue
+                value = convert(value)  # e.g. orderRows: a map that becomes a list
+                if accepted is not None and kind_of(value) not in accepted:
+                    return self._shape_each(item, account)
+                record[name] = value
+            return record
+        return self._shape_each(item, account)
+
+    def _plan(self, names: tuple[str, ...]) -> Plan | t.Literal[False]:
+        """How items with exactly these members are checked at once; False: member by member."""
+        plan: Plan | t.Literal[False] = Plan.of(names, self._rules, self.types)
+        with self._lock:
+            if len(self._plans) >= PLANS_KEPT:
+                self._plans.clear()
+            self._plans[names] = plan
+        return plan
+
+    def _shape_each(self, item: t.Mapping[str, t.Any], account: str) -> dict[str, t.Any]:
+        """The record for `item`, member by member (any member decoded, undeclared, or of a surprising type)."""
         record: dict[str, t.Any] = {"accountCode": account}
         others: dict[str, t.Any] | None = None
         types, rules = self.types, self._rules
@@ -268,13 +314,18 @@ def _row_order(item: tuple[str, object]) -> tuple[int, str]:
 def flatten_map(rows: object, id_name: str) -> object:
     """Brightpearl's `{"rowId": {...}}` maps as a list with the id inside, in numeric id order.
 
-    Rows still in raw JSON stay raw: the id is spliced in front of the row's own members
-    (answers with raw members are compact: a pretty-printed one is decoded whole).
+    Rows still in raw JSON stay raw: the id is spliced in front of the row's own members, and
+    a map whose rows are all raw objects becomes one raw JSON array (the same bytes a list of
+    them encodes to, without a list to build and walk). Answers with raw members are compact:
+    a pretty-printed one is decoded whole.
     """
     if type(rows) is Raw:
         if not len(rows) or memoryview(rows)[0] != _OPEN_BRACE:
             return rows
         rows = _ROWS.decode(rows)
+        raw = _raw_rows(t.cast("dict[str, Raw]", rows), id_name)
+        if raw is not None:
+            return raw
     if not isinstance(rows, dict):
         return rows
     out: list[t.Any] = []
@@ -297,3 +348,36 @@ def flatten_map(rows: object, id_name: str) -> object:
         else:
             out.append({id_name: row_id, "value": row})
     return out
+
+
+def _raw_rows(rows: dict[str, Raw], id_name: str) -> Raw | None:
+    """Rows keyed by whole-number ids (as written by `str(int)`), each a raw object, as one raw array.
+
+    None when any key or row is of another kind: the general path then handles them.
+    """
+    try:
+        ids = sorted(map(int, rows))
+    except ValueError:
+        return None
+    if not ids or ids[0] < 0:
+        return None
+    head = _HEADS.get(id_name)
+    if head is None:
+        head = _HEADS.setdefault(id_name, b'{"' + id_name.encode() + b'":')
+    pieces: list[t.Any] = [b"["]
+    lead, previous = head, -1
+    for row_id in ids:
+        key = str(row_id)
+        row = rows.get(key)
+        if row is None or row_id == previous:  # "07" or "+7": not the canonical spelling
+            return None
+        view = memoryview(row)
+        if len(view) < 3 or view[0] != _OPEN_BRACE:  # {} and non-objects: the general path
+            return None
+        pieces += (lead, key.encode(), b",", view[1:])
+        lead, previous = b"," + head, row_id
+    pieces.append(b"]")
+    return Raw(b"".join(pieces))
+
+
+_HEADS: dict[str, bytes] = {}

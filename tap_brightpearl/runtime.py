@@ -28,7 +28,7 @@ from tap_brightpearl.oauth import OAuthApp
 from tap_brightpearl.redact import register_secrets
 from tap_brightpearl.report import RunReport
 from tap_brightpearl.throttle import Throttle
-from tap_brightpearl.transport import Transport, make_session
+from tap_brightpearl.transport import Transport, make_session, prepared_get
 
 if t.TYPE_CHECKING:
     from tap_brightpearl.settings import Settings
@@ -96,8 +96,7 @@ class Runtime:
         A request refused for its credentials is sent once more when the access mode says a
         retry can help (OAuth: the access token expired and was refreshed).
         """
-        prepared = requests.Request("GET", url, params=_query(params)).prepare()
-        prepared.headers.update(self.session.headers)
+        prepared = prepared_get(url, _query(params), self.session.headers)
         started = time.monotonic()
         try:
             return self.transport.request(prepared, auth=auth, payload_type=payload_type)

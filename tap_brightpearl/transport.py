@@ -135,9 +135,40 @@ class _Session(requests.Session):
         return super().send(request, **kwargs)
 
 
+class _NoCookies(requests.cookies.RequestsCookieJar):
+    """A session jar that keeps nothing, since the tap prepares its requests itself.
+
+    A cookie a server set would never be sent back anyway, and parsing each answer's headers
+    for one costs CPU.
+    """
+
+    @override
+    def extract_cookies(self, response: t.Any, request: t.Any) -> None:
+        return None
+
+
+def prepared_get(url: str, query: str | None, headers: t.Mapping[str, str]) -> requests.PreparedRequest:
+    """A GET as `requests.Request("GET", url, params=query).prepare()` makes it, with `headers`.
+
+    Less two steps that cannot change it: the Cookie header of a new, empty jar, and credentials
+    in the URL (a URL with an @ goes the whole way). Together they were ~4% of a request's CPU.
+    """
+    if "@" in url:
+        prepared = requests.Request("GET", url, params=query).prepare()
+    else:
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method("GET")
+        prepared.prepare_url(url, query if query is not None else {})
+        prepared.prepare_headers({})
+        prepared.prepare_body([], [], None)
+    prepared.headers.update(headers)
+    return prepared
+
+
 def make_session(settings: Settings, *, user_agent: str, ca_bundle: str | None) -> requests.Session:
     """One pooled session for the run: as many connections per host as requests may be in flight."""
     session = _Session()
+    session.cookies = _NoCookies()
     adapter = HTTPAdapter(pool_connections=8, pool_maxsize=settings.max_concurrency, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
