@@ -334,12 +334,12 @@ def flatten_map(rows: object, id_name: str) -> object:
     if len(pairs) > 1:
         pairs.sort(key=_row_order)
     for key, row in pairs:
-        numeric = key.isdigit()
+        numeric = key.isascii() and key.isdigit()  # "²" is a digit to isdigit, not to int
         row_id: int | str = int(key) if numeric else key
         if type(row) is Raw:
             body = bytes(row)
             if body[:1] == b"{":
-                ident = key.encode() if numeric else msgspec.json.encode(key)
+                ident = str(row_id).encode() if numeric else msgspec.json.encode(key)  # "07" is written 7
                 out.append(Raw(head + ident + (b"}" if body == b"{}" else b"," + body[1:])))
                 continue
             row = _DECODE.decode(body)

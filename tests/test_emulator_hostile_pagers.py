@@ -162,6 +162,7 @@ def test_a_search_that_stops_short_fails_the_account_loudly_and_keeps_its_bookma
     assert not _deleted(run), "no record flagged deleted from a short read"
     summary = _summary(run)
     assert summary["expected"] - summary["read"] == 110, summary
+    assert "Run again: those accounts' bookmarks stayed" in run.stderr, "the advice fits a short read, not access"
 
 
 def test_a_listing_that_stops_short_runs_no_deletes_pass(emu, tap, first):
@@ -192,7 +193,7 @@ def test_ids_deleted_between_the_search_and_the_get_are_rechecked_then_flagged_o
     run = tap(emu.tap_config(deletes_now=True), streams=ORDERS, state=first.final_state)
     assert run.returncode == 0, run.stderr[-2000:]
     assert sorted(_live(run, code)) == [i for i in touched if i not in gone]
-    assert f"orders: account '{code}': 3 listed record(s) were gone when asked for" in run.stderr
+    assert f"orders: account '{code}': 3 of 20 listed record(s) were gone when asked for" in run.stderr
     assert _deleted(run) == [(code, i) for i in gone], "flagged deleted: exactly the vanished, confirmed gone"
     asked = Counter()
     for request in emu.requests:
@@ -206,19 +207,18 @@ def test_ids_deleted_between_the_search_and_the_get_are_rechecked_then_flagged_o
     assert not set(gone) & set(Ranges.parse(_partition(run, code)["ids"]).ids()), "forgotten once reported"
 
 
-def test_most_listed_ids_missing_from_the_get_fail_the_account_not_pass_as_deletions(emu, tap, first):
-    # A GET that answers none of what the search listed is not "all deleted during the read".
+def test_most_listed_ids_missing_from_their_get_are_said_in_a_warning(emu, tap, first):
+    # A GET that answers few of the ids its search listed is not passed over in an INFO line.
     code = _codes(emu)[1]
     touched = sorted(o["id"] for o in emu.account_data(code).orders)[:20]
     emu.touch(code, "order", touched)
     emu.vanish_after_search(code, "order", touched[:15])
     run = tap(emu.tap_config(), streams=ORDERS, state=first.final_state)
-    assert run.returncode != 0, run.stderr[-2000:]
-    errors = [line for line in run.stderr.splitlines() if "ERROR" in line and f"orders: account '{code}'" in line]
-    assert errors and "15 of 20 listed records were not there" in errors[0], run.stderr[-3000:]
-    assert _bookmark(run, code) == _bookmark(first, code), "its bookmark stays"
-    assert _summary(run)["expected"] - _summary(run)["read"] == 15
-    assert "Run again: those accounts' bookmarks stayed" in run.stderr, "the advice fits a short read, not access"
+    assert run.returncode == 0, run.stderr[-2000:]
+    warnings = [line for line in run.stderr.splitlines() if "WARNING" in line and f"orders: account '{code}'" in line]
+    assert warnings and "15 of 20 listed record(s) were gone" in warnings[0], run.stderr[-3000:]
+    assert "so many is unusual" in warnings[0]
+    assert sorted(_live(run, code)) == touched[15:]
 
 
 def test_the_command_line_turns_the_knobs_on_for_every_account():

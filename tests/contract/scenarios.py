@@ -18,10 +18,19 @@ from typing import Any
 
 from tests.contract.compare import record_problems, same
 from tests.contract.harness import Run, standard_routes
-from tests.contract.replay import Reply, Route, body_file, insert_first_member, recorded, spliced_patch_order
+from tests.contract.replay import (
+    Reply,
+    Route,
+    body_file,
+    insert_first_member,
+    recorded,
+    spliced_patch_order,
+    with_body,
+)
 
 PATCHED_ORDER = "vcr/order_patch.json (PATCH answer spliced into a detail GET)"
 NEW_MEMBER_ORDER = "vcr/order_get_one.json + brandNewMember"  # synthetic
+ODD_ROW_KEY_ORDER = 'vcr/order_get_one.json, its row keyed "07"'  # synthetic: a key int() reads, JSON does not
 
 
 def _source(name: str) -> Callable[[Path], Reply]:
@@ -49,6 +58,10 @@ SOURCES: dict[str, Callable[[Path], Reply]] = {
 }
 SOURCES[PATCHED_ORDER] = spliced_patch_order
 # synthetic: order_get_one's exact bytes with one member Brightpearl might add one day.
+SOURCES[ODD_ROW_KEY_ORDER] = lambda root: with_body(
+    recorded(root, "vcr/order_get_one.json"),
+    recorded(root, "vcr/order_get_one.json").body.replace(b'"orderRows":{"1":', b'"orderRows":{"07":', 1),
+)
 SOURCES[NEW_MEMBER_ORDER] = lambda root: insert_first_member(
     recorded(root, "vcr/order_get_one.json"), b'"brandNewMember":{"x":1},'
 )
@@ -88,7 +101,7 @@ DETAILS = [
     Detail("contacts", "java/contact/contact_get.json", "custom_fields"),
 ]
 _DETAIL_ROUTE = {"orders": "order_detail", "products": "product_detail", "contacts": "contact_detail"}
-_EXTRA_RUNS = {"new_member": {"order_detail": NEW_MEMBER_ORDER}}
+_EXTRA_RUNS = {"new_member": {"order_detail": NEW_MEMBER_ORDER}, "odd_row_key": {"order_detail": ODD_ROW_KEY_ORDER}}
 
 
 def details_for(stream: str) -> list[Detail]:

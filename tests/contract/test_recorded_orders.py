@@ -93,3 +93,12 @@ def test_member_brightpearl_adds_later_is_kept_and_named(scenario_run):
         )
         assert kept, "brandNewMember reached neither the record nor its otherMembers object"
     assert run.stderr.count("brandNewMember") == 1, "stderr must name the unknown member brandNewMember once"
+
+
+def test_a_row_key_with_a_leading_zero_is_written_as_json(scenario_run):
+    """orderRows {"07": {...}} (synthetic): the row's id is 7, and every line on stdout is JSON a target reads."""
+    run = scenario_run("odd_row_key")
+    assert run.returncode == 0, run.describe()
+    orders = [r for r in run.records("orders") if r.get("id") == 1]
+    assert orders, run.describe()
+    assert [row.get("orderRowId") for row in orders[0]["orderRows"]] == [7]
