@@ -75,7 +75,9 @@ for arg in "$@"; do
 done
 [ "${#paths[@]}" -gt 0 ] || paths=("${SUITES[@]}")
 
-missing=() failed=()
+# Every other Python at once (each run waits on its servers as much as on a core), each in its own
+# pytest folder, its output shown whole when it ends.
+missing=() failed=() pids=() versions=() logs=()
 for version in "${DECLARED[@]}"; do
   [ "$version" != "$MAIN" ] || continue
   interpreter="$(find_python "$version")"
@@ -87,8 +89,16 @@ for version in "${DECLARED[@]}"; do
   venv="$BP_TOOLS_CACHE/venv-py$version"
   UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT="$venv" UV_PYTHON="$interpreter" \
     uv sync --frozen --quiet --python "$interpreter"
-  echo "test_pythons: Python $version ($interpreter)" >&2
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider "${paths[@]}" ${options[@]+"${options[@]}"} || failed+=("$version")
+  log="$(mktemp "${TMPDIR:-/tmp}/bp-test-py$version.XXXXXX")"
+  "$venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp "$BP_TOOLS_CACHE/pytest-py$version" \
+    "${paths[@]}" ${options[@]+"${options[@]}"} > "$log" 2>&1 &
+  pids+=("$!") versions+=("$version ($interpreter)") logs+=("$log")
+done
+for i in "${!pids[@]}"; do
+  if wait "${pids[$i]}"; then outcome=passed; else outcome=FAILED; failed+=("${versions[$i]%% *}"); fi
+  echo "test_pythons: Python ${versions[$i]}: $outcome" >&2
+  cat "${logs[$i]}"
+  rm -f "${logs[$i]}"
 done
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "test_pythons: tests failed on Python ${failed[*]}" >&2
