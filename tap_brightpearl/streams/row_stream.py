@@ -133,20 +133,26 @@ class RowStream(AccountStream):
         )
         yield from reading.records()
         if reading.vanished:
-            listed = reading.count.read
-            many = reading.vanished > VANISHED_AT_MOST and reading.vanished > listed * VANISHED_SHARE
-            (self.logger.warning if many else self.logger.info)(
-                "%s: %d of %d listed record(s) were gone when asked for, twice (deleted during the read)%s",
-                reading.where,
-                reading.vanished,
-                listed,
-                "; so many is unusual: if they still exist in Brightpearl, its search and its GET disagree (report it)"
-                if many
-                else "",
-            )
+            self._say_vanished(reading)
         yield reading.count
         if self.row.deletable:
             yield from self._deletes_pass(reading, full_read=since is None)
+
+    def _say_vanished(self, reading: AccountRead) -> None:
+        """Listed records gone when asked for twice: deletions during the read, in a WARNING when so many."""
+        listed, gone = reading.count.read, reading.vanished
+        said = (
+            f"{reading.where}: {gone} of {listed} listed record(s) were gone when asked for, twice "
+            "(deleted during the read)"
+        )
+        if gone > VANISHED_AT_MOST and gone > listed * VANISHED_SHARE:
+            self.logger.warning(
+                "%s; so many is unusual: if they still exist in Brightpearl, its search and its GET disagree "
+                "(report it)",
+                said,
+            )
+        else:
+            self.logger.info("%s", said)
 
     def _deletes_pass(self, reading: AccountRead, *, full_read: bool) -> t.Iterator[t.Any]:
         """Ids read before that Brightpearl no longer lists, each confirmed gone, emitted as deleted.
