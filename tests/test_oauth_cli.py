@@ -185,7 +185,7 @@ def test_ctrl_c_ends_the_command_in_one_line(tmp_path):
         time.sleep(0.05)
         proc.send_signal(signal.SIGINT)  # a second Ctrl-C while it ends
         out, err = proc.communicate(timeout=30)
-        assert proc.returncode == 130
+        assert proc.returncode == 130, err[-3000:]
         assert out == ""
         assert "Traceback" not in err and "KeyboardInterrupt" not in err
         assert err.strip().splitlines() == ["ERROR interrupted (SIGINT): no refresh token was obtained"]

@@ -42,12 +42,23 @@ def _assert_state_vouches_only_for_records_written(run) -> None:
             assert written.get(code) and mark <= max(written[code]), f"the STATE got ahead of {code}'s records"
 
 
+def _hold_one_accounts_orders(emu) -> None:
+    """One account's order search answers late, so the signal lands while orders are still read.
+
+    Without it a loaded machine can finish every account's orders before the test's reader has
+    seen three of them, and the run then rightly says orders succeeded.
+    """
+    last = [a.accountCode for a in emu.accounts if a.enabled and not a.gone][-1]
+    emu.add_fault(f"/{last}/order-service/order-search", "stall", delay=6.0)
+
+
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_mid_run_ends_interrupted_with_its_exit_status_and_a_state_that_resumes(
     slow_emu, tap, tmp_path, signum, status
 ):
     config = slow_emu.tap_config(max_concurrency=2)
     catalog = catalog_selecting(config, STREAMS)
+    _hold_one_accounts_orders(slow_emu)
     run = LiveTap(config, tmp_path / "stopped", catalog=catalog)
     wait_until(lambda: run.records_seen("orders") >= 3, what="the first orders")
     run.signal(signum)
