@@ -41,8 +41,14 @@ class Prefetcher:
         workers: int,
         budget: int = BUFFER_RECORDS,
     ) -> None:
-        """Start reading right away; the first `workers` accounts begin at once."""
-        self._queues: dict[str, queue.SimpleQueue[object]] = {k: queue.SimpleQueue() for k in keys}
+        """Start reading right away; the first `workers` accounts begin at once.
+
+        Each worker takes the next key when it is free, and a key's queue lives only from its first
+        batch to its last `take`: what the prefetcher holds follows the accounts in flight, not the
+        run's (5,000 accounts once held 5,000 futures and queues, ~7 MiB, for the whole run).
+        """
+        self._keys = iter(keys)  # taken in order, under the condition's lock
+        self._queues: dict[str, queue.SimpleQueue[object]] = {}
         self._cond = threading.Condition()
         self._buffered = 0
         self._budget = budget
@@ -50,27 +56,45 @@ class Prefetcher:
         self._stop = threading.Event()
         self._read = read
         self.finished = 0  # accounts whose reader has ended (read whole, or failed)
-        self._pool = DaemonPool(min(max(1, workers), max(1, len(keys))), name="account")
-        self._futures = [self._pool.submit(self._produce, key) for key in keys]
+        workers = min(max(1, workers), max(1, len(keys)))
+        self._pool = DaemonPool(workers, name="account")
+        self._futures = [self._pool.submit(self._produce_in_turn) for _ in range(workers)]
 
     def _stopped(self) -> bool:
         # The writer thread may end without closing us (SIGTERM, a crash): then stop too,
         # or the interpreter would wait forever for readers blocked on the budget.
         return self._stop.is_set() or not threading.main_thread().is_alive()
 
-    def _produce(self, key: str) -> None:
+    def _queue(self, key: str) -> queue.SimpleQueue[object]:
+        """The key's queue, made by whichever of reader and writer comes first (under the lock)."""
+        found = self._queues.get(key)
+        if found is None:
+            found = self._queues[key] = queue.SimpleQueue()
+        return found
+
+    def _produce_in_turn(self) -> None:
+        """One worker: read the next account not yet started, until none is left or the run stops."""
+        while not self._stopped():
+            with self._cond:
+                key = next(self._keys, None)
+                if key is None:
+                    return
+                out = self._queue(key)
+            self._produce(key, out)
+
+    def _produce(self, key: str, out: queue.SimpleQueue[object]) -> None:
         try:
             for batch in self._read(key):  # record batches, and notes for the account's state
-                if not self._put(key, batch, len(batch) if isinstance(batch, list) else 0):
+                if not self._put(key, out, batch, len(batch) if isinstance(batch, list) else 0):
                     return
-            self._put(key, _DONE, 0)
+            self._put(key, out, _DONE, 0)
         except BaseException as exc:  # handed to the writer thread, which decides
-            self._put(key, Failed(exc), 0)
+            self._put(key, out, Failed(exc), 0)
         finally:
             with self._cond:
                 self.finished += 1
 
-    def _put(self, key: str, item: object, size: int) -> bool:
+    def _put(self, key: str, out: queue.SimpleQueue[object], item: object, size: int) -> bool:
         with self._cond:
             while self._buffered + size > self._budget and key != self._head and self._buffered:
                 if self._stopped():
@@ -79,7 +103,7 @@ class Prefetcher:
             if self._stopped():
                 return False
             self._buffered += size
-        self._queues[key].put(item)
+        out.put(item)
         return True
 
     def take(self, key: str, *, waiting: t.Callable[[], None] = lambda: None, every: float = 1.0) -> t.Iterator[t.Any]:
@@ -91,22 +115,26 @@ class Prefetcher:
         with self._cond:
             self._head = key
             self._cond.notify_all()
-        source = self._queues[key]
-        while True:
-            try:
-                item = source.get(timeout=every)
-            except queue.Empty:
-                waiting()
-                continue
-            if item is _DONE:
-                return
-            if isinstance(item, list):
-                with self._cond:
-                    self._buffered -= len(item)
-                    self._cond.notify_all()
-            yield item
-            if isinstance(item, Failed):
-                return
+            source = self._queue(key)
+        try:
+            while True:
+                try:
+                    item = source.get(timeout=every)
+                except queue.Empty:
+                    waiting()
+                    continue
+                if item is _DONE:
+                    return
+                if isinstance(item, list):
+                    with self._cond:
+                        self._buffered -= len(item)
+                        self._cond.notify_all()
+                yield item
+                if isinstance(item, Failed):
+                    return
+        finally:
+            with self._cond:
+                self._queues.pop(key, None)
 
     def close(self) -> None:
         """Stop every reader (after the last account, or when the run is aborted)."""
