@@ -6,6 +6,7 @@
 - Every private singer-sdk member the tap uses is listed in sdk_private.py and still exists
   with the shape the tap relies on: an SDK upgrade that changes one fails here, loudly.
 - No file is over about 400 lines.
+- Every test file is on the map in tests/README.md.
 """
 
 from __future__ import annotations
@@ -116,3 +117,11 @@ def test_the_sdk_plugin_hook_the_tap_overrides_is_still_there():
         assert member in vars(TapBrightpearl), f"the tap no longer overrides {member}"
     # The SDK still calls the hook from its constructor (else the SDK's own handler, exit 0, would stay).
     assert "self._setup_signal_handlers()" in inspect.getsource(PluginBase.__init__)
+
+
+def test_every_test_file_is_on_the_map_in_tests_readme():
+    tests = PACKAGE.parent / "tests"
+    listed = set(re.findall(r"^\| `(test_\w+\.py)` \|", (tests / "README.md").read_text(encoding="utf-8"), re.M))
+    present = {p.name for p in tests.rglob("test_*.py")}
+    assert present - listed == set(), "tests/README.md does not say what these files pin down"
+    assert listed - present == set(), "tests/README.md lists files that are gone"
