@@ -271,7 +271,7 @@ def test_read_envelope_returns_a_payload_or_raises_a_project_error(response):
 def test_a_brightpearl_date_time_is_written_as_the_same_instant_in_utc(local, offset_minutes, millis):
     """Brightpearl's "2020-03-31T15:02:44.000-06:00" shape: the instant never changes, whatever the offset
     and whatever was converted before (the minute is remembered, the seconds are not)."""
-    from tap_brightpearl.records import utc_text
+    from tap_brightpearl.datetimes import utc_text
 
     local = local.replace(microsecond=millis * 1000)
     hours, minutes = divmod(abs(offset_minutes), 60)
