@@ -144,18 +144,24 @@ class AccountRead:
         yield from ordered_map(self._detail_set, sets, workers=self.workers)
 
     def _record(self, item: Item) -> dict[str, t.Any]:
-        missing = [
-            k for k in self.row.key if k != "accountCode" and kind_of(item.get(k)) in ("null", "object", "array")
-        ]
-        if missing:
-            members = ", ".join(sorted(item)[:20]) or "none"
-            raise UnexpectedAnswerError(f"{self.where}: an item without {', '.join(missing)} (members: {members})")
+        if not all(map(_scalar, map(item.get, self._key_members))):  # the common case in one pass
+            missing = [k for k in self._key_members if kind_of(item.get(k)) in ("null", "object", "array")]
+            if missing:
+                members = ", ".join(sorted(item)[:20]) or "none"
+                raise UnexpectedAnswerError(f"{self.where}: an item without {', '.join(missing)} (members: {members})")
         record = self.shape(item)
         if self.row.deletable:
-            value = decoded(item.get(self.row.id_field))
+            field = self.row.id_field
+            value = record.get(field)  # a key member: the shaper decoded it (no converter makes an int)
+            if type(value) is not int:
+                value = decoded(item.get(field))
             if isinstance(value, int) and not isinstance(value, bool) and value > 0:
                 self.read_ids.add(value)
         return record
+
+    @functools.cached_property
+    def _key_members(self) -> tuple[str, ...]:
+        return tuple(k for k in self.row.key if k != "accountCode")
 
     def _hooked(self, item: Item, asked: int | None = None) -> list[Item]:
         hook = HOOKS.get(self.row.hook or "")
@@ -299,6 +305,17 @@ def _once(ids: t.Iterable[int]) -> t.Iterator[int]:
         if value != last:
             yield value
             last = value
+
+
+_NOT_SCALAR_START = frozenset(b"n{[")
+
+
+def _scalar(value: object) -> bool:
+    """Surely not null, an object or an array: raw JSON starting otherwise (anything else: False, to check)."""
+    if type(value) is not msgspec.Raw:
+        return False
+    text = bytes(value)
+    return bool(text) and text[0] not in _NOT_SCALAR_START
 
 
 def _kind(value: object) -> str:

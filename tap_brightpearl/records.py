@@ -10,15 +10,13 @@ bodies; a missing member is simply absent from the record (null in the warehouse
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import logging
 import threading
 import typing as t
 
 import msgspec
 
-from tap_brightpearl.installs import format_utc, parse_utc
+from tap_brightpearl.datetimes import timestamp as _timestamp
 from tap_brightpearl.shape_plan import PLANS_KEPT, Plan
 
 OTHER = "otherMembers"
@@ -35,6 +33,9 @@ _KIND_OF_BYTE = {
 }
 
 
+_DOT, _LOWER_E, _UPPER_E = b".eE"
+
+
 def kind_of(value: object) -> str:
     """The JSON type of a value, decoded or still raw JSON (msgspec.Raw)."""
     if isinstance(value, Raw):
@@ -42,8 +43,8 @@ def kind_of(value: object) -> str:
         kind = _KIND_OF_BYTE.get(view[0]) if len(view) else "null"
         if kind is not None:
             return kind
-        text = bytes(view)
-        return "number" if b"." in text or b"e" in text or b"E" in text else "integer"
+        text = bytes(view)  # byte values, not one-byte needles: `in` is then a memchr
+        return "number" if _DOT in text or _LOWER_E in text or _UPPER_E in text else "integer"
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -51,32 +52,6 @@ def kind_of(value: object) -> str:
     if isinstance(value, int):
         return "integer"
     return {float: "number", str: "string", dict: "object", list: "array"}.get(type(value), "unknown")
-
-
-_UTC_OF_RAW: dict[bytes, str] = {}  # b'"2020-03-31T15:02:44.000-06:00"' -> "2020-03-31T21:02:44.000Z"
-_UTC_OF_RAW_KEPT = 65536
-
-
-def _timestamp(value: object) -> object:
-    """A date-time member (raw or decoded) in UTC; anything that is not a date-time as it came.
-
-    Conversions of raw values are remembered (bounded): an order's date-times often repeat
-    each other (placedOn = createdOn), and a lookup costs a tenth of a conversion.
-    """
-    if type(value) is Raw:
-        text = bytes(value)
-        known = _UTC_OF_RAW.get(text)
-        if known is not None:
-            return known
-        if text[:1] != b'"' or b"\\" in text:
-            return _timestamp(_DECODE.decode(text))
-        value = text[1:-1].decode("utf-8", "replace")  # a plain JSON string: no escapes to undo
-        known = utc_text(value) or value
-        if len(_UTC_OF_RAW) >= _UTC_OF_RAW_KEPT:
-            _UTC_OF_RAW.clear()
-        _UTC_OF_RAW[text] = known
-        return known
-    return (utc_text(value) or value) if isinstance(value, str) else value
 
 
 def decoded(value: object) -> t.Any:
@@ -131,48 +106,6 @@ def _first_bytes(accepted: frozenset[str] | None) -> frozenset[int] | None:
     if "number" in accepted:
         firsts |= set(b"-0123456789")
     return frozenset(firsts)
-
-
-_DIGITS = "0123456789"
-_UTC_MINUTES: dict[str, str] = {}  # "2020-03-31T15:02-06:00" -> "2020-03-31T21:02"
-_UTC_MINUTES_KEPT = 65536
-
-
-@functools.lru_cache(maxsize=256)
-def _offset(text: str) -> dt.timedelta:
-    """An offset such as -06:00 as a signed duration (ValueError if it is not one)."""
-    hours, minutes = int(text[1:3]), int(text[4:6])
-    if not text[1:3].isdigit() or not text[4:6].isdigit() or minutes >= 60 or hours >= 24:
-        raise ValueError(text)
-    delta = dt.timedelta(hours=hours, minutes=minutes)
-    return -delta if text[0] == "-" else delta
-
-
-def _is_digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()
-
-
-def utc_text(value: str) -> str | None:
-    """A Brightpearl date-time (any offset, or Z) as UTC with milliseconds and a Z; None if it is not one."""
-    if len(value) == 29 and value[10] == "T" and value[19] == "." and value[23] in "+-" and value[26] == ":":
-        # Brightpearl's own shape, "2020-03-31T15:02:44.000-06:00": the common case, made cheap.
-        # Offsets are whole minutes, so seconds and milliseconds are copied as they are and only
-        # the minute is converted (remembered: an order's dates often share their minute).
-        if value[16] != ":" or value[17] not in "012345" or value[18] not in _DIGITS or not _is_digits(value[20:23]):
-            return None
-        key = value[:16] + value[23:]
-        minute = _UTC_MINUTES.get(key)
-        if minute is None:
-            try:
-                minute = (dt.datetime.fromisoformat(value[:16]) - _offset(value[23:])).isoformat()[:16]
-            except (ValueError, OverflowError):
-                return None
-            if len(_UTC_MINUTES) >= _UTC_MINUTES_KEPT:
-                _UTC_MINUTES.clear()
-            _UTC_MINUTES[key] = minute
-        return f"{minute}{value[16:23]}Z"
-    parsed = parse_utc(value)
-    return format_utc(parsed) if parsed is not None else None
 
 
 class Shaper:

@@ -271,7 +271,7 @@ def test_read_envelope_returns_a_payload_or_raises_a_project_error(response):
 def test_a_brightpearl_date_time_is_written_as_the_same_instant_in_utc(local, offset_minutes, millis):
     """Brightpearl's "2020-03-31T15:02:44.000-06:00" shape: the instant never changes, whatever the offset
     and whatever was converted before (the minute is remembered, the seconds are not)."""
-    from tap_brightpearl.records import utc_text
+    from tap_brightpearl.datetimes import utc_text
 
     local = local.replace(microsecond=millis * 1000)
     hours, minutes = divmod(abs(offset_minutes), 60)
@@ -281,3 +281,28 @@ def test_a_brightpearl_date_time_is_written_as_the_same_instant_in_utc(local, of
     assert utc_text(text) == instant.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     bad_second = text[:17] + "61" + text[19:]  # a minute seen before does not vouch for its seconds
     assert utc_text(bad_second) is None
+
+
+@FUZZ
+@given(
+    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59),
+    st.integers(min_value=0, max_value=999),
+    st.integers(min_value=0, max_value=28),
+    st.sampled_from(["", "9", "x", "٣", "\\", " "]),
+)
+def test_a_raw_date_time_converts_as_its_decoded_text_does(local, offset_minutes, millis, at, char):
+    """A raw member (still JSON bytes) takes the byte-level fast path; the text must be what the decoded
+    string gives, for valid values, values off the calendar (year 1, 9999) and values broken by one character."""
+    import msgspec
+
+    from tap_brightpearl.datetimes import timestamp, utc_text
+
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    sign = "-" if offset_minutes < 0 else "+"
+    stamp = local.replace(microsecond=millis * 1000).isoformat(timespec="milliseconds")
+    text = f"{stamp}{sign}{hours:02d}:{minutes:02d}"
+    if char:
+        text = text[:at] + char + text[at + 1 :]
+    raw = msgspec.Raw(msgspec.json.encode(text))
+    assert timestamp(raw) == (utc_text(text) or text)
