@@ -67,11 +67,10 @@ def plain_url(url: str, query: str) -> str | None:
     ~7% of a small request's CPU. Anything out of the ordinary returns None, for requests to do.
     """
     found = _PLAIN_URL.fullmatch(url)
-    if found is None or "/." in url or (found.group(1) and int(found.group(1)) > 65535):  # noqa: PLR2004
+    if found is None or "/." in url or (found.group(1) and int(found.group(1)) > 65535):
         return None
     if query and (
-        _PLAIN_QUERY.fullmatch(query) is None
-        or any(chr(int(h, 16)) in _UNRESERVED for h in _ESCAPE.findall(query))
+        _PLAIN_QUERY.fullmatch(query) is None or any(chr(int(h, 16)) in _UNRESERVED for h in _ESCAPE.findall(query))
     ):
         return None
     base = url if found.group(2) else url + "/"

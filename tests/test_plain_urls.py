@@ -16,7 +16,10 @@ from tap_brightpearl.transport import prepared_get
 
 TAP_URLS = [
     ("https://ws-eu1.brightpearl.com/developer-tools/dev1/account-timezone/acme", None),
-    ("http://127.0.0.1:45123/public-api/acme/order-service/order-search", "updatedOn=2026-01-01T00:00:00Z/&pageSize=500"),
+    (
+        "http://127.0.0.1:45123/public-api/acme/order-service/order-search",
+        "updatedOn=2026-01-01T00:00:00Z/&pageSize=500",
+    ),
     ("http://127.0.0.1:8080/public-api/a%20b/product-service/product/1-200", None),
     ("https://example.com", "a=%2F&b=%41"),
     ("https://Example.com/x", None),
