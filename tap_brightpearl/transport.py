@@ -29,6 +29,7 @@ from requests.utils import resolve_proxies
 from typing_extensions import override
 
 from tap_brightpearl import throttle as throttling
+from tap_brightpearl.direct import DirectPools
 from tap_brightpearl.errors import (
     BrightpearlError,
     FatalBrightpearlError,
@@ -37,7 +38,7 @@ from tap_brightpearl.errors import (
     describe,
     read_envelope,
 )
-from tap_brightpearl.urls import without_query
+from tap_brightpearl.urls import plain_url, without_query
 
 if t.TYPE_CHECKING:
     from backoff._typing import Details
@@ -124,14 +125,18 @@ class _Session(requests.Session):
         super().__init__()
         self._proxies_by_host: dict[tuple[str, str], dict[str, str]] = {}
 
+    def proxies_for(self, request: requests.PreparedRequest) -> dict[str, str]:
+        """The proxies `Session.send` would use for `request`'s host (environment and setting)."""
+        parts = urlsplit(request.url or "")
+        key = (parts.scheme, parts.netloc)
+        if key not in self._proxies_by_host:
+            self._proxies_by_host[key] = resolve_proxies(request, self.proxies, self.trust_env)
+        return self._proxies_by_host[key]
+
     @override
     def send(self, request: requests.PreparedRequest, **kwargs: t.Any) -> requests.Response:
         if "proxies" not in kwargs:
-            parts = urlsplit(request.url or "")
-            key = (parts.scheme, parts.netloc)
-            if key not in self._proxies_by_host:
-                self._proxies_by_host[key] = resolve_proxies(request, self.proxies, self.trust_env)
-            kwargs["proxies"] = self._proxies_by_host[key]
+            kwargs["proxies"] = self.proxies_for(request)
         return super().send(request, **kwargs)
 
 
@@ -152,13 +157,18 @@ def prepared_get(url: str, query: str | None, headers: t.Mapping[str, str]) -> r
 
     Less two steps that cannot change it: the Cookie header of a new, empty jar, and credentials
     in the URL (a URL with an @ goes the whole way). Together they were ~4% of a request's CPU.
+    A plain URL (`urls.plain_url`) is not parsed and requoted either: ~7% more.
     """
     if "@" in url:
         prepared = requests.Request("GET", url, params=query).prepare()
     else:
         prepared = requests.PreparedRequest()
         prepared.prepare_method("GET")
-        prepared.prepare_url(url, query if query is not None else {})
+        plain = plain_url(url, query or "")
+        if plain is not None:
+            prepared.url = plain
+        else:
+            prepared.prepare_url(url, query or "")  # a str skips requests' slow Protocol isinstance checks
         prepared.prepare_headers({})
         prepared.prepare_body([], [], None)
     prepared.headers.update(headers)
@@ -199,6 +209,10 @@ class Transport:
         self.backoff_factor = settings.retry_backoff_seconds
         self.throttle_budget = settings.max_throttle_wait_seconds
         self.limit = settings.max_response_bytes
+        proxies_for = getattr(session, "proxies_for", None)
+        self.direct = (
+            DirectPools(session, maxsize=settings.max_concurrency, proxies_for=proxies_for) if proxies_for else None
+        )
         self._send = self._decorate(self._send_once)
 
     def _decorate(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
@@ -271,7 +285,11 @@ class Transport:
             with self._slots:
                 self.throttle.sent(grant)
                 deadline = time.monotonic() + self.timeout
-                response = self.session.send(attempt, timeout=timeout, allow_redirects=False, stream=True)
+                pool = self.direct.pool_for(attempt) if self.direct is not None else None
+                if pool is not None:  # no proxy for this host: straight on urllib3 (same rules)
+                    response = self.direct.send(pool, attempt, timeout)
+                else:
+                    response = self.session.send(attempt, timeout=timeout, allow_redirects=False, stream=True)
                 try:
                     body = read_body(response, deadline=deadline, limit=self.limit)
                 except BaseException:

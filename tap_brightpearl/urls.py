@@ -8,7 +8,21 @@ collapse them, which would move a signed header onto another path.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
+
+# A URL requests' `prepare_url` (urllib3's parse_url, then requote_uri) leaves as it is:
+# lower-case ASCII host, a port, a path of characters neither step changes, no %-escapes,
+# no query, fragment or credentials. Dot segments (which parse_url collapses) are refused below.
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+    r"(?::([1-9][0-9]{0,4}))?(/[A-Za-z0-9._~!$&'()*+,;=:@/-]*)?"
+)
+# A query requote_uri leaves as it is: its safe characters, and %-escapes of anything but the
+# unreserved characters (those it would unescape).
+_PLAIN_QUERY = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*")
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 class UnsafeSegmentError(ValueError):
@@ -44,3 +58,20 @@ def without_query(url: str) -> str:
     rest = url.split("://", 1)[-1]
     path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
     return path.split("?", 1)[0]
+
+
+def plain_url(url: str, query: str) -> str | None:
+    """`url` with `query` as requests' `PreparedRequest.prepare_url` writes it, or None if unsure.
+
+    For the URLs this tap builds that is concatenation; parsing and requoting them again was
+    ~7% of a small request's CPU. Anything out of the ordinary returns None, for requests to do.
+    """
+    found = _PLAIN_URL.fullmatch(url)
+    if found is None or "/." in url or (found.group(1) and int(found.group(1)) > 65535):
+        return None
+    if query and (
+        _PLAIN_QUERY.fullmatch(query) is None or any(chr(int(h, 16)) in _UNRESERVED for h in _ESCAPE.findall(query))
+    ):
+        return None
+    base = url if found.group(2) else url + "/"
+    return f"{base}?{query}" if query else base
