@@ -5,6 +5,7 @@
   (importing `a.b.c` also runs the package `a.b`, so that counts as an import too).
 - Every private singer-sdk member the tap uses is listed in sdk_private.py and still exists
   with the shape the tap relies on: an SDK upgrade that changes one fails here, loudly.
+- The modules deferred_imports.py stands in for are imported by singer_sdk with the names it lists.
 - No file is over about 400 lines.
 - Every test file is on the map in tests/README.md.
 """
@@ -99,6 +100,32 @@ def test_every_private_sdk_member_the_tap_uses_is_listed_and_still_there():
         assert list(inspect.signature(getattr(Stream, member)).parameters) == parameters, member
     assert sdk_state.PROGRESS_MARKERS == "progress_markers"
     assert hasattr(Stream, "state_manager")
+
+
+def test_singer_sdk_takes_from_the_deferred_modules_only_the_names_their_stand_ins_forward():
+    import singer_sdk
+
+    from tap_brightpearl.deferred_imports import DEFERRED
+
+    sdk = Path(singer_sdk.__file__).parent
+    taken: dict[str, set[str]] = {name: set() for name in DEFERRED}
+    for path in sdk.rglob("*.py"):
+        if "contrib" in path.parts or "testing" in path.parts:
+            continue  # the filesystem tap and the test helpers: not imported by a tap run
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in DEFERRED and not _under_type_checking(tree, node):
+                taken[node.module] |= {a.name for a in node.names}
+            elif isinstance(node, ast.Import) and any(a.name.split(".")[0] in DEFERRED for a in node.names):
+                raise AssertionError(f"{path.relative_to(sdk)} imports a deferred module whole: {ast.unparse(node)}")
+    assert {k: sorted(v) for k, v in taken.items()} == {k: sorted(v) for k, v in DEFERRED.items()}
+
+
+def _under_type_checking(tree: ast.AST, target: ast.AST) -> bool:
+    return any(
+        isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test) and target in ast.walk(node)
+        for node in ast.walk(tree)
+    )
 
 
 def test_no_module_is_longer_than_about_400_lines():
