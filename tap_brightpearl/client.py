@@ -144,8 +144,13 @@ class BrightpearlStream(Stream):
         """
         if not self.replication_key:
             return
-        ceiling, newest = self._ceiling_text, None
-        for record in records:
+        records = records if isinstance(records, list) else list(records)
+        newest = self._newest_as_written(records)
+        if newest is not None:  # the common case, in a few C calls: every value already as the tap writes it
+            sdk_private.increment_state(self, {self.replication_key: newest}, context=context)
+            return
+        ceiling = self._ceiling_text
+        for record in records:  # newest is None here
             value = self.bookmark_value(record)
             if value is None:
                 continue
@@ -161,6 +166,22 @@ class BrightpearlStream(Stream):
                 newest = value
         if newest is not None:
             sdk_private.increment_state(self, {self.replication_key: newest}, context=context)
+
+    def _newest_as_written(self, records: list[t.Mapping[str, t.Any]]) -> str | None:
+        """The newest replication value when every record has one, in the tap's UTC text, none in the future.
+
+        None otherwise (a record without one, another spelling, a date after the run started):
+        `advance_bookmark` then goes record by record, as `bookmark_value` and its warnings say.
+        """
+        key = self.replication_key
+        try:
+            values = [record[key] for record in records]
+        except KeyError:
+            return None
+        if not values or not all(type(v) is str and _canonical(v) for v in values):
+            return None
+        newest = max(values)
+        return newest if newest <= self._ceiling_text else None
 
     @functools.cached_property
     def _ceiling_text(self) -> str:
