@@ -130,18 +130,42 @@ class AccountRead:
 
     # --- records ---------------------------------------------------------------------------------
     def records(self) -> t.Iterator[Batch]:
-        """The account's records, in batches."""
+        """The account's records, in batches; the ids read and the vanished are counted here, on one thread.
+
+        ID-set GETs run on several workers at once (`ordered_map`), and `Ranges` is not safe to
+        grow from two threads: each batch's ids are added as it is handed on, never by a worker.
+        """
+        for batch, vanished in self._batches():
+            self.vanished += vanished
+            if self.row.deletable:
+                self._note_read(batch)
+            yield batch
+
+    def _batches(self) -> t.Iterator[tuple[Batch, int]]:
         row = self.row
         if row.search is None and row.detail is None:
-            yield from self._snapshot()
+            yield from ((batch, 0) for batch in self._snapshot())
             return
         pages = self.listing(self.searches(since=self.since)) if row.search is not None else self._listed_by_get()
         if row.detail is None:
             for page in pages:
-                yield [self._record(r) for _, r in page if r is not None and self._keep(r) for r in self._hooked(r)]
+                yield [self._record(r) for _, r in page if r is not None and self._keep(r) for r in self._hooked(r)], 0
             return
         sets = _full_sets(_once((i for page in pages for i, _ in page)), row.detail_cap)
         yield from ordered_map(self._detail_set, sets, workers=self.workers)
+
+    def _note_read(self, batch: Batch) -> None:
+        """Remember the ids of a batch's records (a key member: the shaper decoded it; no converter makes an int)."""
+        field, found = self.row.id_field, []
+        for record in batch:
+            value = record.get(field)
+            if type(value) is not int:
+                value = decoded(value)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                found.append(value)
+        add = self.read_ids.add
+        for value in sorted(found):  # ascending: each extends the last range
+            add(value)
 
     def _record(self, item: Item) -> dict[str, t.Any]:
         if not all(map(_scalar, map(item.get, self._key_members))):  # the common case in one pass
@@ -149,15 +173,7 @@ class AccountRead:
             if missing:
                 members = ", ".join(sorted(item)[:20]) or "none"
                 raise UnexpectedAnswerError(f"{self.where}: an item without {', '.join(missing)} (members: {members})")
-        record = self.shape(item)
-        if self.row.deletable:
-            field = self.row.id_field
-            value = record.get(field)  # a key member: the shaper decoded it (no converter makes an int)
-            if type(value) is not int:
-                value = decoded(item.get(field))
-            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                self.read_ids.add(value)
-        return record
+        return self.shape(item)
 
     @functools.cached_property
     def _key_members(self) -> tuple[str, ...]:
@@ -233,9 +249,10 @@ class AccountRead:
         return t.cast("list[Item]", payload)
 
     # --- details ---------------------------------------------------------------------------------
-    def _detail_set(self, ids: list[int]) -> Batch:
-        """One ID-set GET; listed ids it did not return are asked once more, then counted as vanished."""
+    def _detail_set(self, ids: list[int]) -> tuple[Batch, int]:
+        """One ID-set GET, on a worker: its batch, and how many listed ids vanished (asked once more, still gone)."""
         row = self.row
+        vanished = 0
         items = self.detail_items(ids)
         if row.details_are_listed:
             returned = {decoded(item.get(row.id_field)) for item in items}
@@ -244,14 +261,14 @@ class AccountRead:
                 wanted = set(missing)
                 again = [item for item in self.detail_items(missing) if decoded(item.get(row.id_field)) in wanted]
                 items += again
-                self.vanished += len(wanted) - len({decoded(item.get(row.id_field)) for item in again})
+                vanished = len(wanted) - len({decoded(item.get(row.id_field)) for item in again})
         parent = row.parent_member
         batch = []
         for item in items:
             if parent and parent not in item:
                 item = {**item, parent: ids[0]}
             batch += [self._record(part) for part in self._hooked(item, ids[0] if parent else None)]
-        return batch
+        return batch, vanished
 
     def detail_items(self, ids: list[int]) -> list[Item]:
         """The detail bodies of `ids` (one GET, or halves of it when one id is refused)."""
