@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -12,6 +13,7 @@ from tap_brightpearl.oauth import STATE_KEY as OAUTH_STATE_KEY
 from tap_brightpearl.runtime import DATACENTRES_KEY
 from tap_brightpearl.settings import DEFAULTS, EARLIEST_START, REFERENCE_SETTINGS, SECRET_SETTINGS, parse_start
 from tap_brightpearl.token_store import SCHEMES, scheme_of
+from tap_brightpearl.transport import SOCKS_NEEDS
 
 #: keys of state["bookmarks"] the tap writes for itself: a stream by that name would share (and lose) them
 RESERVED_STATE_KEYS = {
@@ -72,6 +74,8 @@ def _proxy_problem(value: object) -> str | None:
         return "https_proxy: is not a valid URL (value not shown)"
     if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
         return "https_proxy: must be a URL like http://proxy.example.com:3128 (value not shown)"
+    if parts.scheme.startswith("socks") and importlib.util.find_spec("socks") is None:
+        return f"https_proxy: {SOCKS_NEEDS}"
     return None
 
 

@@ -43,11 +43,25 @@ _RAW_OFFSETS = {k.encode(): v for k, v in _OFFSET_MINUTES.items()}
 _RAW_DATES: dict[bytes, tuple[str | None, str, str | None] | None] = {}
 
 
+class NotDateTime(ValueError):
+    """A string in a date-time member that is not one (`text`: the string as it came)."""
+
+    def __init__(self, text: str) -> None:
+        """Keep the string."""
+        super().__init__(text)
+        self.text = text
+
+
 @functools.lru_cache(maxsize=256)
 def _offset(text: str) -> dt.timedelta:
-    """An offset such as -06:00 as a signed duration (ValueError if it is not one)."""
+    """An offset such as -06:00 as a signed duration (ValueError if it is not one).
+
+    ASCII digits only, as `fromisoformat` reads them: `int()` and `isdigit()` also take other scripts' digits ("٣").
+    """
+    if not _is_digits(text[1:3] + text[4:6]):
+        raise ValueError(text)
     hours, minutes = int(text[1:3]), int(text[4:6])
-    if not text[1:3].isdigit() or not text[4:6].isdigit() or minutes >= 60 or hours >= 24:
+    if minutes >= 60 or hours >= 24:
         raise ValueError(text)
     delta = dt.timedelta(hours=hours, minutes=minutes)
     return -delta if text[0] == "-" else delta
@@ -117,7 +131,11 @@ def _utc_minute(value: str) -> str | None:
 
 
 def timestamp(value: object) -> object:
-    """A date-time member (raw or decoded) in UTC; anything that is not a date-time as it came."""
+    """A date-time member (raw or decoded) in UTC; a value that is not a string as it came.
+
+    A string that is not a date-time raises NotDateTime: the shaper keeps it, as sent, in
+    otherMembers with a WARNING (`as_sent` gives the string instead).
+    """
     if type(value) is Raw:
         text = bytes(value)
         shape = _RAW_SHAPE.fullmatch(text)  # one C call checks every character of the common shape
@@ -137,4 +155,17 @@ def timestamp(value: object) -> object:
         if not text or text[0] != _QUOTE or _BACKSLASH in text:
             return timestamp(_DECODE.decode(text))
         value = text[1:-1].decode("utf-8", "replace")  # a plain JSON string: no escapes to undo
-    return (utc_text(value) or value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        text = utc_text(value)
+        if text is None:
+            raise NotDateTime(value)
+        return text
+    return value
+
+
+def as_sent(value: object) -> object:
+    """`timestamp`, with a string that is not a date-time returned as it came."""
+    try:
+        return timestamp(value)
+    except NotDateTime as err:
+        return err.text

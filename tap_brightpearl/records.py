@@ -2,9 +2,10 @@
 
 The transformations are few and documented: the account code is added, top-level
 date-time members (as the schema marks them) are written in UTC, and a member the schema
-does not declare, or whose value has another JSON type than declared, is kept inside
-`otherMembers` (a JSON object column) with one WARNING per stream and member, so a member
-Brightpearl adds later still reaches the warehouse. Brightpearl leaves null members out of
+does not declare, or whose value has another JSON type than declared (or is a string that is
+not a date-time where the schema declares one), is kept inside `otherMembers` (a JSON object
+column) with one WARNING per stream and member, so a member Brightpearl adds later still
+reaches the warehouse. Brightpearl leaves null members out of
 bodies; a missing member is simply absent from the record (null in the warehouse).
 """
 
@@ -16,6 +17,7 @@ import typing as t
 
 import msgspec
 
+from tap_brightpearl.datetimes import NotDateTime
 from tap_brightpearl.datetimes import timestamp as _timestamp
 from tap_brightpearl.shape_plan import PLANS_KEPT, Plan
 
@@ -163,15 +165,18 @@ class Shaper:
             plan = self._plan(names)
         if plan and plan.fits(item):
             record = {"accountCode": account, **item}
-            for name, convert, firsts, accepted in plan.converts:
-                value = record[name]
-                if firsts is None or (type(value) is Raw and memoryview(value)[0] in firsts):
-                    record[name] = convert(value)
-                    continue
-                value = convert(value)  # e.g. orderRows: a map that becomes a list
-                if accepted is not None and kind_of(value) not in accepted:
-                    return self._shape_each(item, account)
-                record[name] = value
+            try:
+                for name, convert, firsts, accepted in plan.converts:
+                    value = record[name]
+                    if firsts is None or (type(value) is Raw and memoryview(value)[0] in firsts):
+                        record[name] = convert(value)
+                        continue
+                    value = convert(value)  # e.g. orderRows: a map that becomes a list
+                    if accepted is not None and kind_of(value) not in accepted:
+                        return self._shape_each(item, account)
+                    record[name] = value
+            except NotDateTime:
+                return self._shape_each(item, account)
             return record
         return self._shape_each(item, account)
 
@@ -196,12 +201,19 @@ class Shaper:
                 firsts, convert, whole = rule
                 first = memoryview(value)[0]
                 if firsts is None or first in firsts or (whole and first in _NUMBER_START and _is_whole(bytes(value))):
-                    record[name] = value if convert is None else convert(value)
-                    continue
+                    try:
+                        record[name] = value if convert is None else convert(value)
+                        continue
+                    except NotDateTime:
+                        pass  # kept as sent, below
             accepted = types.get(name, False)
+            kind = None
             if name in self.converters and accepted is not False:
-                value = self.converters[name](value)
-            kind = kind_of(value)
+                try:
+                    value = self.converters[name](value)
+                except NotDateTime:
+                    kind = "a string that is not a date-time"
+            kind = kind or kind_of(value)
             if name == "accountCode" or accepted is False or (accepted is not None and kind not in accepted):
                 if name == "accountCode" and decoded(value) == account:
                     continue

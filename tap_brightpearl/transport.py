@@ -58,6 +58,11 @@ TRANSIENT: tuple[type[Exception], ...] = (
     requests.exceptions.ContentDecodingError,
 )
 
+SOCKS_NEEDS = (
+    "a SOCKS proxy needs the PySocks package, which is not installed (pip install 'requests[socks]'); "
+    "or use an http:// proxy"
+)
+
 
 class ThrottleBudgetError(BrightpearlError):
     """Brightpearl kept throttling one request for longer than max_throttle_wait_seconds."""
@@ -289,7 +294,11 @@ class Transport:
                 if pool is not None:  # no proxy for this host: straight on urllib3 (same rules)
                     response = self.direct.send(pool, attempt, timeout)
                 else:
-                    response = self.session.send(attempt, timeout=timeout, allow_redirects=False, stream=True)
+                    try:
+                        response = self.session.send(attempt, timeout=timeout, allow_redirects=False, stream=True)
+                    except requests.exceptions.InvalidSchema as exc:  # raised before requests knew the request
+                        exc.request = exc.request or attempt
+                        raise
                 try:
                     body = read_body(response, deadline=deadline, limit=self.limit)
                 except BaseException:
@@ -321,6 +330,9 @@ def describe_cause(exc: BaseException | None) -> str:
         return "connection refused" if "refused" in text else "the connection was refused or reset"
     if isinstance(exc, throttling.Stopped):
         return "the run was stopped"
+    if isinstance(exc, requests.exceptions.InvalidSchema) and "socks" in str(exc).lower():
+        # ALL_PROXY=socks5://... in the environment (the https_proxy setting is checked at start-up)
+        return "the proxy the environment names (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is a SOCKS proxy: " + SOCKS_NEEDS
     return "the request failed"
 
 

@@ -8,6 +8,7 @@ when NO_PROXY would exempt the host.
 
 from __future__ import annotations
 
+import importlib.util
 import ssl
 import time
 from collections.abc import Iterator
@@ -158,4 +159,20 @@ def test_unreachable_proxy_fails_fast_naming_https_proxy(tap: Any, http_emu: Emu
     assert time.monotonic() - started < FAST_SECONDS
     assert "https_proxy" in run.stderr
     assert http_emu.requests == []
+    run.assert_no_secrets()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("socks") is not None, reason="PySocks is installed: SOCKS proxies work")
+def test_a_socks_proxy_without_pysocks_fails_in_one_line_naming_what_to_install(tap: Any, http_emu: Emulator) -> None:
+    """The https_proxy setting: refused at start-up. ALL_PROXY: the first request fails, naming its path."""
+    run = tap(http_emu.tap_config(https_proxy="socks5://127.0.0.1:9"), env=NO_ENV_PROXY)
+    last = run.stderr.strip().splitlines()[-1]
+    assert run.returncode == 1 and "https_proxy" in last and "PySocks" in last, run.stderr[-2000:]
+    assert http_emu.requests == []
+    socks = "socks5://127.0.0.1:9"  # both spellings: an empty all_proxy unsets ALL_PROXY (urllib)
+    run = tap(http_emu.tap_config(), env={**NO_ENV_PROXY, "ALL_PROXY": socks, "all_proxy": socks})
+    last = run.stderr.strip().splitlines()[-1]
+    assert run.returncode == 1 and "ALL_PROXY" in last and "PySocks" in last, run.stderr[-2000:]
+    assert "/developer-tools/devref/installed-accounts/" in last  # the path, not "GET ?"
+    assert "Traceback" not in run.stderr
     run.assert_no_secrets()
