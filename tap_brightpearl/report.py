@@ -38,6 +38,7 @@ class StreamReport:
     skipped_accounts: dict[str, str] = field(default_factory=dict)  # accounts that refused the app
     expected: int = 0  # what Brightpearl said exists (resultsAvailable, the listed ids, the items of a list)
     read: int = 0  # of those, what this run read
+    vanished: int = 0  # of those read, listed but gone when asked for twice (deleted during the read)
     error: str | None = None
     reason: str | None = None  # the error in a few words, for the run's last line
     hint: str | None = None
@@ -54,6 +55,8 @@ class StreamReport:
             "read": self.read,
             "seconds": round(self.seconds, 3),
         }
+        if self.vanished:
+            out["vanished"] = self.vanished
         if self.per_account:
             out |= {
                 "accounts": self.accounts_total,
@@ -75,6 +78,8 @@ class StreamReport:
     def line(self) -> str:
         """The human summary line."""
         text = f"{self.name}: {self.status}, {self.records:,} records; {self.read:,} of {self.expected:,} read"
+        if self.vanished:
+            text += f" ({self.vanished:,} of them gone when asked for: deleted during the read)"
         if self.per_account:
             text += (
                 f"; accounts {self.accounts_read} read, {self.skipped} skipped, "

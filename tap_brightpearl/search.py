@@ -55,11 +55,13 @@ class Count:
 
     expected: int = 0
     read: int = 0
+    vanished: int = 0  # listed, then gone when asked for twice (deleted during the read)
 
     def add(self, other: Count) -> None:
         """Sum another search's figures into these."""
         self.expected += other.expected
         self.read += other.read
+        self.vanished += other.vanished
 
 
 @dataclasses.dataclass

@@ -195,6 +195,7 @@ def test_ids_deleted_between_the_search_and_the_get_are_rechecked_then_flagged_o
     assert sorted(_live(run, code)) == [i for i in touched if i not in gone]
     assert f"orders: account '{code}': 3 of 20 listed record(s) were gone when asked for" in run.stderr
     assert _deleted(run) == [(code, i) for i in gone], "flagged deleted: exactly the vanished, confirmed gone"
+    assert _summary(run)["vanished"] == 3, "an orchestrator sees them without parsing prose"
     asked = Counter()
     for request in emu.requests:
         path = urlsplit(request.path).path

@@ -169,6 +169,7 @@ class AccountStream(BrightpearlStream):
                 if isinstance(item, Count):
                     report.expected += item.expected
                     report.read += item.read
+                    report.vanished += item.vanished
                     continue
                 report.records += len(item)
                 yield from item if self.raw_ok else map(materialize, item)

@@ -134,12 +134,16 @@ class RowStream(AccountStream):
         yield from reading.records()
         if reading.vanished:
             self._say_vanished(reading)
+        reading.count.vanished = reading.vanished
         yield reading.count
         if self.row.deletable:
             yield from self._deletes_pass(reading, full_read=since is None)
 
     def _say_vanished(self, reading: AccountRead) -> None:
-        """Listed records gone when asked for twice: deletions during the read, in a WARNING when so many."""
+        """Listed records gone when asked for twice: deletions during the read, in a WARNING when so many.
+
+        The run summary carries the count (`vanished`), so an orchestrator can alert on it.
+        """
         listed, gone = reading.count.read, reading.vanished
         said = (
             f"{reading.where}: {gone} of {listed} listed record(s) were gone when asked for, twice "
