@@ -9,6 +9,7 @@ when NO_PROXY would exempt the host.
 from __future__ import annotations
 
 import importlib.util
+import json
 import ssl
 import time
 from collections.abc import Iterator
@@ -160,6 +161,27 @@ def test_unreachable_proxy_fails_fast_naming_https_proxy(tap: Any, http_emu: Emu
     assert "https_proxy" in run.stderr
     assert http_emu.requests == []
     run.assert_no_secrets()
+
+
+def test_a_dead_proxy_costs_one_request_its_retries_and_fails_every_other_stream_at_once(
+    tap: Any, http_emu: Emulator
+) -> None:
+    """Every stream of a private app fails, each naming https_proxy, after the first request's retries only."""
+    from tests.emulator.app_configs import private_app_config
+
+    streams = ("orders", "products", "contacts", "warehouses", "account_configuration")
+    config = {**private_app_config(http_emu), "https_proxy": "http://127.0.0.1:9", "max_retries": 2}
+    config["retry_backoff_seconds"] = 0.1
+    run = tap(config, streams=streams, env=NO_ENV_PROXY)
+    assert run.returncode == 1, run.stderr[-2000:]
+    retries = [line for line in run.stderr.splitlines() if "Retrying" in line]
+    assert len(retries) == 2, "only the first request through the dead proxy is retried:\n" + "\n".join(retries)
+    summary = json.loads(next(x for x in run.stderr.splitlines() if "BRIGHTPEARL_RUN_SUMMARY" in x))
+    assert sorted(summary["failed_streams"]) == sorted(streams)
+    for name in streams:
+        assert "https_proxy" in summary["streams"][name]["error"], summary["streams"][name]
+    assert http_emu.requests == []
+    run.assert_no_secrets(config["account_token"])
 
 
 @pytest.mark.skipif(importlib.util.find_spec("socks") is not None, reason="PySocks is installed: SOCKS proxies work")
