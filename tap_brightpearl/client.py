@@ -168,16 +168,15 @@ class BrightpearlStream(Stream):
             sdk_private.increment_state(self, {self.replication_key: newest}, context=context)
 
     def _newest_as_written(self, records: list[t.Mapping[str, t.Any]]) -> str | None:
-        """The newest replication value when every record has one, in the tap's UTC text, none in the future.
+        """The newest bookmark value when every record has one, in the tap's UTC text, none in the future.
 
-        None otherwise (a record without one, another spelling, a date after the run started):
+        None otherwise (a record without any, another spelling, a date after the run started):
         `advance_bookmark` then goes record by record, as `bookmark_value` and its warnings say.
         """
         key = self.replication_key
-        try:
-            values = [record[key] for record in records]
-        except KeyError:
-            return None
+        values = [record.get(key) for record in records]
+        if None in values:  # e.g. a never-updated order: bookmark_value says which date stands in
+            values = [v if v is not None else self.bookmark_value(r) for v, r in zip(values, records, strict=True)]
         if not values or not all(type(v) is str and _canonical(v) for v in values):
             return None
         newest = max(values)
