@@ -65,6 +65,19 @@ class Ranges:
         """Add one id (O(1) when it extends the last range, as ascending ids do)."""
         self.add_range(value, value)
 
+    def add_sorted(self, values: t.Iterable[int]) -> None:
+        """Add ids given in ascending order (repeats allowed): one `add_range` per run of consecutive ids."""
+        start = end = None
+        for value in values:
+            if end is not None and value <= end + 1:
+                end = max(end, value)
+                continue
+            if start is not None and end is not None:
+                self.add_range(start, end)
+            start = end = value
+        if start is not None and end is not None:
+            self.add_range(start, end)
+
     def add_range(self, start: int, end: int) -> None:
         """Add every id from `start` to `end` inclusive."""
         starts, ends = self._starts, self._ends

@@ -151,21 +151,16 @@ class AccountRead:
             for page in pages:
                 yield [self._record(r) for _, r in page if r is not None and self._keep(r) for r in self._hooked(r)], 0
             return
-        sets = _full_sets(_once((i for page in pages for i, _ in page)), row.detail_cap)
+        sets = _id_sets(pages, row.detail_cap)
         yield from ordered_map(self._detail_set, sets, workers=self.workers)
 
     def _note_read(self, batch: Batch) -> None:
         """Remember the ids of a batch's records (a key member: the shaper decoded it; no converter makes an int)."""
-        field, found = self.row.id_field, []
-        for record in batch:
-            value = record.get(field)
-            if type(value) is not int:
-                value = decoded(value)
-            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-                found.append(value)
-        add = self.read_ids.add
-        for value in sorted(found):  # ascending: each extends the last range
-            add(value)
+        field = self.row.id_field
+        values = [record.get(field) for record in batch]
+        if not all(type(v) is int for v in values):  # the common case in one pass: all decoded ints
+            values = [decoded(v) for v in values]
+        self.read_ids.add_sorted(sorted(v for v in values if isinstance(v, int) and not isinstance(v, bool) and v > 0))
 
     def _record(self, item: Item) -> dict[str, t.Any]:
         if not all(map(_scalar, map(item.get, self._key_members))):  # the common case in one pass
@@ -255,7 +250,8 @@ class AccountRead:
         vanished = 0
         items = self.detail_items(ids)
         if row.details_are_listed:
-            returned = {decoded(item.get(row.id_field)) for item in items}
+            field = row.id_field
+            returned = {v if type(v) is not msgspec.Raw else decoded(v) for v in [item.get(field) for item in items]}
             missing = [i for i in ids if i not in returned]
             if missing:  # asked once more: an id still missing was deleted between the search and the GET
                 wanted = set(missing)
@@ -303,25 +299,24 @@ class AccountRead:
         return [*self.detail_items(ids[:middle]), *self.detail_items(ids[middle:])]
 
 
-def _full_sets(ids: t.Iterable[int], cap: int) -> t.Iterator[list[int]]:
-    """Ids regrouped into sets of exactly `cap` (the last one shorter): the fewest GETs."""
+def _id_sets(pages: t.Iterable[list[tuple[int, Item | None]]], cap: int) -> t.Iterator[list[int]]:
+    """The pages' ids, each once, regrouped into sets of exactly `cap` (the last one shorter): the fewest GETs.
+
+    A journal's lines share its id, next to each other: only the first of such a run is kept.
+    """
     pending: list[int] = []
-    for value in ids:
-        pending.append(value)
-        if len(pending) == cap:
-            yield pending
-            pending = []
+    last: int | None = None
+    for page in pages:
+        ids = [i for i, _ in page]
+        if not ids:
+            continue
+        pending += [value for value, before in zip(ids, [last, *ids[:-1]], strict=True) if value != before]
+        last = ids[-1]
+        while len(pending) >= cap:
+            yield pending[:cap]
+            del pending[:cap]
     if pending:
         yield pending
-
-
-def _once(ids: t.Iterable[int]) -> t.Iterator[int]:
-    """Ids in ascending order, each once (a journal's lines share its id)."""
-    last = None
-    for value in ids:
-        if value != last:
-            yield value
-            last = value
 
 
 _NOT_SCALAR_START = frozenset(b"n{[")

@@ -26,6 +26,16 @@ def test_ranges_behave_as_the_sets_they_stand_for(a, b):
     assert set(Ranges.parse(id_set(a)).ids()) == a
 
 
+@given(ids, st.lists(st.integers(min_value=1, max_value=300), max_size=120))
+def test_ids_added_in_ascending_runs_are_the_same_ranges_as_added_one_by_one(before, batch):
+    """What the reader does with each batch of records read (repeats and gaps included)."""
+    by_runs, one_by_one = Ranges.of(sorted(before)), Ranges.of(sorted(before))
+    by_runs.add_sorted(sorted(batch))
+    for value in batch:
+        one_by_one.add(value)
+    assert by_runs == one_by_one and set(by_runs.ids()) == before | set(batch)
+
+
 @given(ids, st.integers(min_value=1, max_value=50))
 def test_chunks_cover_every_id_once_in_order(a, size):
     pieces = list(Ranges.of(a).chunks(size))
