@@ -43,9 +43,9 @@ def main() -> None:
     main_profile = cProfile.Profile(time.thread_time)  # CPU, not time spent waiting for the GIL
     _profiles.append(main_profile)
     main_profile.enable()
-    from tap_brightpearl.tap import TapBrightpearl
+    from tap_brightpearl.cli import main as tap_main
 
-    TapBrightpearl.cli()
+    tap_main()
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ fsspec, for BATCH files). A tap run never drains sinks and writes BATCH files on
 `batch_config` is set, yet the three cost ~0.1 s of CPU at every start, a fifth of the tap's
 start-up (bench/RESULTS.md, B10). Until singer_sdk imports them lazily, each stands in
 `sys.modules` as a small module whose names (those singer_sdk imports) forward to the real
-module, imported on the first call; any other name imports it at once. The names are listed in
-sdk_private.py; tests/test_architecture.py fails when the SDK imports another, and
-tests/test_deferred_imports.py shows a BATCH run and a joblib call still work.
+module, imported on the first call; any other name, and a submodule, imports it at once. Only
+the tap's own command installs them (cli.py). The names are listed in sdk_private.py;
+tests/test_architecture.py fails when the SDK imports another, and tests/test_deferred_imports.py
+shows a BATCH run, a joblib call and a submodule import still work.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class _StandIn(types.ModuleType):
     """A module whose listed names call into the real one; anything else loads it now."""
 
     def __getattr__(self, name: str) -> t.Any:
-        if name.startswith("__"):
+        if name.startswith("__") and name != "__path__":  # __path__: a submodule is being imported
             raise AttributeError(name)
         return getattr(real(self.__name__), name)
 

@@ -16,7 +16,7 @@ Nothing else in the tap may touch a private SDK member.
 | `singer_sdk.helpers._state.PROGRESS_MARKERS` | the key of unfinished progress a failed stream must drop |
 | `singer_sdk.streams._state.StreamStateManager` | subclassed: partition_index.py finds partitions by index |
 | `PluginBase._setup_signal_handlers` | overridden: stopping.py ends a stopped run with 130/143 (the SDK: 0) |
-| `import joblib`, `upath` (target_base, helpers/_batch) | deferred_imports.py defers both: ~0.1 s of start-up |
+| `import joblib`, `upath` (target_base, helpers/_batch) | cli.py defers both (deferred_imports.py): ~0.1 s start-up |
 """
 
 from __future__ import annotations

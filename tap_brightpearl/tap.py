@@ -336,4 +336,4 @@ def _quiet_stdout() -> None:
 
 
 if __name__ == "__main__":
-    TapBrightpearl.cli()
+    TapBrightpearl.cli()  # the installed command is cli.py's main

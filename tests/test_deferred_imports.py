@@ -1,9 +1,9 @@
-"""A run starts without joblib, upath and fsspec, and whatever needs them still gets them.
+"""The command starts without joblib, upath and fsspec, and whatever needs them still gets them.
 
-`tap_brightpearl/deferred_imports.py` stands in for three modules singer_sdk imports at start-up
-but a tap run uses only for a target's sink drain and BATCH files (issue 22, B10: ~0.1 s of CPU
-every start). A stand-in that broke either would turn a saving into a failure, so both are run
-for real here, in fresh processes.
+`tap_brightpearl/deferred_imports.py` (installed by the command, cli.py) stands in for three
+modules singer_sdk imports at start-up but a tap run uses only for a target's sink drain and BATCH
+files (issue 22, B10: ~0.1 s of CPU every start). A stand-in that broke either would turn a saving
+into a failure, so both are run for real here, in fresh processes.
 """
 
 from __future__ import annotations
@@ -15,23 +15,33 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import DEV_SECRET, DEV_TOKEN, SIGNED
+from tests.conftest import DEV_SECRET, DEV_TOKEN, SIGNED, TAP
 
-IMPORTED = """
+LIBRARY = """
 import json, sys
-import tap_brightpearl.tap
-from tap_brightpearl import deferred_imports
-print(json.dumps({"loaded": sorted(m for m in ("joblib", "upath", "fsspec") if m in sys.modules),
-                  "stood_in": deferred_imports.stood_in()}))
+import tap_brightpearl.tap  # a program importing the package, not the command
+print(json.dumps({"joblib": type(sys.modules["joblib"]).__name__, "upath": type(sys.modules["upath"]).__name__}))
 """
 
 JOBLIB = """
 import json, sys
+from tap_brightpearl import deferred_imports
+deferred_imports.install()  # as the command does (cli.py)
 import tap_brightpearl.tap
 from singer_sdk import target_base  # imported its names from the stand-in
 with target_base.parallel_config(backend="threading", n_jobs=2):
     out = target_base.Parallel()(target_base.delayed(abs)(-i) for i in range(4))
 print(json.dumps({"out": out, "joblib_is_real": type(sys.modules["joblib"]).__name__ == "module"}))
+"""
+
+SUBMODULE = """
+import json, sys
+from tap_brightpearl import deferred_imports
+deferred_imports.install()
+import tap_brightpearl.tap
+import joblib.externals.loky  # a submodule through the stand-in: the real package is imported
+import upath.implementations.local
+print(json.dumps({"loky": joblib.externals.loky.__name__, "real": deferred_imports.stood_in()}))
 """
 
 
@@ -46,10 +56,26 @@ def _python(code: str) -> dict[str, Any]:
     return json.loads(proc.stdout.splitlines()[-1])
 
 
-def test_the_tap_starts_without_importing_joblib_upath_or_fsspec() -> None:
-    got = _python(IMPORTED)
-    assert got["stood_in"] == ["joblib", "upath"]
-    assert "fsspec" not in got["loaded"]
+def test_the_command_starts_without_importing_joblib_upath_or_fsspec() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", TAP, "--about", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "singer_sdk" in imported and "tap_brightpearl.tap" in imported
+    assert imported & {"joblib", "upath", "fsspec"} == set()
+
+
+def test_a_program_that_imports_the_package_keeps_the_real_modules() -> None:
+    assert _python(LIBRARY) == {"joblib": "module", "upath": "module"}
+
+
+def test_a_submodule_import_through_a_stand_in_imports_the_real_package() -> None:
+    assert _python(SUBMODULE) == {"loky": "joblib.externals.loky", "real": []}
 
 
 def test_a_call_through_a_stand_in_runs_the_real_joblib() -> None:
