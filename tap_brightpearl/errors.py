@@ -213,6 +213,11 @@ def read_envelope(response: requests.Response, payload_type: t.Any = None) -> t.
         raise FatalBrightpearlError(
             describe(response, "Brightpearl redirected the request; check datacenter_urls"), response
         )
+    if status == requests.codes.proxy_authentication_required:  # a proxy's answer, never Brightpearl's
+        raise FatalBrightpearlError(
+            describe(response, "the proxy asked for credentials (check the user and password in https_proxy)"),
+            response,
+        )
     if status >= requests.codes.bad_request:
         raise FatalBrightpearlError(describe(response, f"Brightpearl rejected the request: {text}"), response)
 

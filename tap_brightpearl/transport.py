@@ -335,7 +335,7 @@ def describe_cause(exc: BaseException | None) -> str:
     if isinstance(exc, requests.exceptions.SSLError):
         return "its TLS certificate is not trusted (see the ca_bundle setting)"
     if isinstance(exc, requests.exceptions.ProxyError):
-        return "the proxy in https_proxy could not be used"
+        return "the proxy (https_proxy, or HTTPS_PROXY / HTTP_PROXY / ALL_PROXY) could not be used"
     if isinstance(exc, requests.exceptions.Timeout):
         return "no answer within request_timeout"
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):

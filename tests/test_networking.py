@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import socketserver
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,6 +184,29 @@ def test_a_dead_proxy_costs_one_request_its_retries_and_fails_every_other_stream
         assert "https_proxy" in summary["streams"][name]["error"], summary["streams"][name]
     assert http_emu.requests == []
     run.assert_no_secrets(config["account_token"])
+
+
+class _AsksForCredentials(socketserver.BaseRequestHandler):
+    """A proxy that answers every request 407 (it wants a user and password the config lacks)."""
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        self.request.sendall(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=x\r\n"
+            b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+
+
+def test_a_proxy_asking_for_credentials_is_named_not_blamed_on_brightpearl(tap: Any, http_emu: Emulator) -> None:
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _AsksForCredentials) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        proxy = f"http://127.0.0.1:{server.server_address[1]}"
+        run = tap(http_emu.tap_config(https_proxy=proxy), env=NO_ENV_PROXY)
+        server.shutdown()
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "the proxy asked for credentials" in run.stderr and "https_proxy" in run.stderr
+    assert "Brightpearl rejected" not in run.stderr
+    run.assert_no_secrets()
 
 
 @pytest.mark.skipif(importlib.util.find_spec("socks") is not None, reason="PySocks is installed: SOCKS proxies work")
