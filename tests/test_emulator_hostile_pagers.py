@@ -165,6 +165,17 @@ def test_a_search_that_stops_short_fails_the_account_loudly_and_keeps_its_bookma
     assert "Run again: those accounts' bookmarks stayed" in run.stderr, "the advice fits a short read, not access"
 
 
+def test_every_account_read_short_is_told_to_run_again_not_to_check_access(emu, tap):
+    for code in _codes(emu):
+        emu.hostile_pages(code, short_by=110)
+    run = tap(emu.tap_config(), streams=ORDERS)
+    assert run.returncode == 1, run.stderr[-2000:]
+    final = [line for line in run.stderr.splitlines() if "ERROR" in line][-1]
+    assert "every account failed" in run.stderr, run.stderr[-2000:]
+    assert "Run again: those accounts' bookmarks stayed" in final, final
+    assert "may read these accounts' data" not in final, final
+
+
 def test_a_listing_that_stops_short_runs_no_deletes_pass(emu, tap, first):
     short = _codes(emu)[0]
     touched = sorted(o["id"] for o in emu.account_data(short).orders)[:5]

@@ -282,7 +282,9 @@ class AccountStream(BrightpearlStream):
         if every and len(every) == report.accounts_total:
             first_code, first_reason = next(iter(every.items()))
             what = "Brightpearl refused every account" if not failed else "every account failed"
-            raise AllAccountsFailed(
+            # None refused, every one read short or broken: the hint is to run again, not about access.
+            kind = AccountsFailedError if failed and not skipped else AllAccountsFailed
+            raise kind(
                 f"{what} ({len(every)}); the first, {first_code!r}, said: {first_reason}",
                 reason=f"{what} ({len(every)})",
                 credentials=self._unauthorised >= set(every),
