@@ -134,7 +134,7 @@ def timestamp(value: object) -> object:
     """A date-time member (raw or decoded) in UTC; a value that is not a string as it came.
 
     A string that is not a date-time raises NotDateTime: the shaper keeps it, as sent, in
-    otherMembers with a WARNING (`as_sent` gives the string instead).
+    otherMembers with a WARNING.
     """
     if type(value) is Raw:
         text = bytes(value)
@@ -161,11 +161,3 @@ def timestamp(value: object) -> object:
             raise NotDateTime(value)
         return text
     return value
-
-
-def as_sent(value: object) -> object:
-    """`timestamp`, with a string that is not a date-time returned as it came."""
-    try:
-        return timestamp(value)
-    except NotDateTime as err:
-        return err.text

@@ -214,14 +214,14 @@ class Transport:
         self.backoff_factor = settings.retry_backoff_seconds
         self.throttle_budget = settings.max_throttle_wait_seconds
         self.limit = settings.max_response_bytes
-        proxies_for = getattr(session, "proxies_for", None)
+        proxies_for = self._proxies_for = getattr(session, "proxies_for", None)
         self.direct = (
             DirectPools(session, maxsize=settings.max_concurrency, proxies_for=proxies_for) if proxies_for else None
         )
         self._send = self._decorate(self._send_once)
         # Proxies that failed a request through all its retries: every later request through one fails at
         # once (a dead https_proxy used to cost every stream its own minute of retries, ~20 min for 38 streams).
-        self._unusable_proxies: dict[str, requests.exceptions.ProxyError] = {}
+        self._unusable_proxies: set[str] = set()
 
     def _decorate(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         transient = backoff.on_exception(
@@ -271,10 +271,10 @@ class Transport:
         try:
             with throttling.throttle_deadline(deadline):
                 return self._send(prepared, auth, read)
-        except requests.exceptions.ProxyError as exc:
+        except requests.exceptions.ProxyError:
             proxy = self._proxy_of(prepared)
             if proxy is not None:
-                self._unusable_proxies.setdefault(proxy, exc)
+                self._unusable_proxies.add(proxy)
             raise
         except (ThrottledError, throttling.ThrottleBudgetExceeded) as exc:
             response = getattr(exc, "response", None)
@@ -288,10 +288,9 @@ class Transport:
 
     def _proxy_of(self, prepared: requests.PreparedRequest) -> str | None:
         """The proxy `prepared` goes through (the setting or the environment), None when it goes direct."""
-        proxies_for = getattr(self.session, "proxies_for", None)
-        if proxies_for is None:
+        if self._proxies_for is None:
             return None
-        return select_proxy(prepared.url or "", proxies_for(prepared)) or None
+        return select_proxy(prepared.url or "", self._proxies_for(prepared)) or None
 
     def _send_once(
         self,
