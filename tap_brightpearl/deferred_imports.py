@@ -7,7 +7,13 @@ fsspec, for BATCH files). A tap run never drains sinks and writes BATCH files on
 start-up (bench/RESULTS.md, B10). Until singer_sdk imports them lazily, each stands in
 `sys.modules` as a small module whose names (those singer_sdk imports) forward to the real
 module, imported on the first call; any other name, and a submodule, imports it at once. Only
-the tap's own command installs them (cli.py). The names are listed in sdk_private.py;
+the tap's own command installs them (cli.py).
+
+`from joblib import Parallel` asks the module for `__path__` before it takes the name (a package's
+names may be submodules); answering that by importing the real package undid the whole saving, unseen,
+from 0dd49ed to 2026-12-04. A stand-in now answers `__path__` only to the import system looking for one
+of its submodules (`importlib._bootstrap._find_and_load_unlocked`, CPython 3.10-3.13), with the real
+package's; to anyone else it has none, so the names are taken from the stand-in. The names are listed in sdk_private.py;
 tests/test_architecture.py fails when the SDK imports another, and tests/test_deferred_imports.py
 shows a BATCH run, a joblib call and a submodule import still work.
 """
@@ -15,6 +21,8 @@ shows a BATCH run, a joblib call and a submodule import still work.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.machinery
 import sys
 import threading
 import types
@@ -32,9 +40,50 @@ class _StandIn(types.ModuleType):
     """A module whose listed names call into the real one; anything else loads it now."""
 
     def __getattr__(self, name: str) -> t.Any:
-        if name.startswith("__") and name != "__path__":  # __path__: a submodule is being imported
+        if name == "__path__":
+            caller = sys._getframe(1)
+            if not _finding_a_submodule(caller):
+                raise AttributeError(name)  # `from joblib import Parallel`: take the name from here
+            package = real(self.__name__)
+            if caller.f_locals["name"] in sys.modules:  # the real package imported that submodule itself
+                _HANDED_OVER.add(caller.f_locals["name"])
+            return package.__path__
+        if name.startswith("__"):
             raise AttributeError(name)
         return getattr(real(self.__name__), name)
+
+
+def _finding_a_submodule(caller: types.FrameType) -> bool:
+    """Whether `caller` is the import system resolving `package.submodule` (it reads the package's __path__)."""
+    return caller.f_code.co_name == "_find_and_load_unlocked" and caller.f_globals.get("__name__") == (
+        "importlib._bootstrap"
+    )
+
+
+_HANDED_OVER: set[str] = set()  # submodules asked for through a stand-in, until found
+
+
+class _AlreadyImported(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """The submodule the real package imported while its stand-in was asked for it: that one, not a second copy."""
+
+    def find_spec(self, fullname: str, path: t.Any, target: t.Any = None) -> importlib.machinery.ModuleSpec | None:
+        """A spec handing back the loaded module, for a submodule asked for through a stand-in; else None."""
+        if fullname not in _HANDED_OVER:
+            return None
+        _HANDED_OVER.discard(fullname)
+        module = sys.modules.get(fullname)
+        return None if module is None else importlib.machinery.ModuleSpec(fullname, self, loader_state=module.__spec__)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        """The module already loaded."""
+        return sys.modules[spec.name]
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """Nothing to run: give the module back its own spec (the import system set this one)."""
+        module.__spec__ = module.__spec__.loader_state
+
+
+_FINDER = _AlreadyImported()
 
 
 def real(name: str) -> types.ModuleType:
@@ -72,6 +121,8 @@ def install() -> None:
             for name in names:
                 setattr(stand_in, name, _forward(module, name))
             sys.modules[module] = stand_in
+        if _FINDER not in sys.meta_path:
+            sys.meta_path.insert(0, _FINDER)
 
 
 def stood_in() -> list[str]:
