@@ -13,9 +13,9 @@ the tap's own command installs them (cli.py).
 names may be submodules); answering that by importing the real package undid the whole saving, unseen,
 from 0dd49ed to 2026-12-04. A stand-in now answers `__path__` only to the import system looking for one
 of its submodules (`importlib._bootstrap._find_and_load_unlocked`, CPython 3.10-3.13), with the real
-package's; to anyone else it has none, so the names are taken from the stand-in. The names are listed in sdk_private.py;
-tests/test_architecture.py fails when the SDK imports another, and tests/test_deferred_imports.py
-shows a BATCH run, a joblib call and a submodule import still work.
+package's; to anyone else it has none, so the names are taken from the stand-in. The names are
+listed in sdk_private.py; tests/test_architecture.py fails when the SDK imports another, and
+tests/test_deferred_imports.py shows a BATCH run, a joblib call and a submodule import still work.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ class _StandIn(types.ModuleType):
             caller = sys._getframe(1)
             if not _finding_a_submodule(caller):
                 raise AttributeError(name)  # `from joblib import Parallel`: take the name from here
-            package = real(self.__name__)
-            if caller.f_locals["name"] in sys.modules:  # the real package imported that submodule itself
-                _HANDED_OVER.add(caller.f_locals["name"])
+            package, wanted = real(self.__name__), caller.f_locals["name"]
+            if wanted in sys.modules:  # the real package imported that submodule itself
+                _HANDED_OVER.add(wanted)
             return package.__path__
         if name.startswith("__"):
             raise AttributeError(name)
@@ -60,7 +60,7 @@ def _finding_a_submodule(caller: types.FrameType) -> bool:
     )
 
 
-_HANDED_OVER: set[str] = set()  # submodules asked for through a stand-in, until found
+_HANDED_OVER: set[str] = set()  # submodules the real package imported while its stand-in was asked for them
 
 
 class _AlreadyImported(importlib.abc.MetaPathFinder, importlib.abc.Loader):
