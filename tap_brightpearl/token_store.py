@@ -157,16 +157,25 @@ class TokenStore:
             sa.Column("sealed", sa.Text, nullable=False),
             sa.Column("updated_at", sa.String(40), nullable=False),
         )
-        for attempt in range(2):  # two workers creating the table at once: the loser sees it on the retry
+        # The table is created only where it is missing, and then as a writer from the start (SQLite:
+        # BEGIN IMMEDIATE): a reader turning writer while another run holds its refresh's lock is refused
+        # at once ("database is locked"), where a writer waits its turn.
+        deadline = time.monotonic() + self._lock_wait
+        attempt = 0
+        while True:
             try:
-                with engine.begin() as connection:
-                    connection.execute(sa.schema.CreateTable(table, if_not_exists=True))
+                if not sa.inspect(engine).has_table(TABLE):
+                    with engine.connect().execution_options(tap_lock=True) as connection, connection.begin():
+                        connection.execute(sa.schema.CreateTable(table, if_not_exists=True))
                 break
             except (sa.exc.IntegrityError, sa.exc.ProgrammingError) as exc:
-                if attempt:
+                # two workers creating the table at once: the loser sees it on the retry
+                attempt += 1
+                if attempt > 1:
                     raise self.failure("cannot create its table in", exc) from None
             except Exception as exc:
-                raise self.failure("cannot reach", exc) from None
+                if not _busy(exc) or time.monotonic() > deadline:
+                    raise self.failure("cannot reach", exc) from None
         self._engine, self._table = engine, table
         return engine, table
 
