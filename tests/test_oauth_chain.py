@@ -202,6 +202,36 @@ def test_two_runs_started_together_spend_one_refresh_token(emu, tmp_path, reques
         assert chains_in(run) and all(opened(config, kept).refresh_token in live for kept in chains_in(run))
 
 
+def test_a_run_opening_the_store_while_another_creates_it_waits_its_turn(emu, tap, tmp_path, state_home):
+    """The race behind two runs started together, pinned: one run has created the table but not yet
+    committed (it holds the write lock) when the other opens the store. The second must wait and read,
+    not fail 'database is locked': a run that read the schema in a transaction and then asked to write
+    was refused at once by SQLite as soon as the first one committed (seen in CI, 2026-12-04)."""
+    code = account_code(emu)
+    config = oauth_config(emu, emu.oauth_refresh_token(code))
+    elsewhere = {"XDG_STATE_HOME": str(tmp_path / "elsewhere")}  # a store of the tap's own making, for its table
+    assert tap(oauth_config(emu, emu.oauth_refresh_token(code)), streams=("orders",), env=elsewhere).returncode == 0
+    with sqlite3.connect(tmp_path / "elsewhere" / STORE_FILE) as made:
+        (create,) = made.execute("SELECT sql FROM sqlite_master WHERE type = 'table'").fetchone()
+    (state_home / STORE_FILE).parent.mkdir(parents=True)
+    creator = sqlite3.connect(state_home / STORE_FILE, isolation_level=None, timeout=60)
+    creator.execute("BEGIN IMMEDIATE")
+    creator.execute(create)  # the first run's CREATE TABLE, not committed yet
+    try:
+        run = LiveTap(config, tmp_path / "second", catalog=catalog_selecting(config, ("orders",)), env=DEBUG)
+        time.sleep(3)  # the second run is at the store by now, waiting for the lock
+        assert run.proc.poll() is None, run.stderr[-3000:]
+        creator.execute("COMMIT")  # waits for the second run to let go of the file, if it holds it
+    finally:
+        creator.close()
+    done = run.wait()
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.records("orders")
+    assert "database is locked" not in done.stderr
+    assert_no_tokens(done, emu)
+    assert len(stored(state_home)) == 1, "the second run's refresh is in the store"
+
+
 def test_a_refused_chain_is_never_emitted_again(emu, tap, tmp_path):
     """Two workers with a store each and one state: the loser's STATE must not carry the chain it spent."""
     code = account_code(emu)
