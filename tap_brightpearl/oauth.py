@@ -20,10 +20,10 @@ import threading
 import time
 import typing as t
 
-from singer_sdk.authenticators import APIAuthenticatorBase
 from typing_extensions import override
 
 from tap_brightpearl import stopping
+from tap_brightpearl.auth import HeaderAuthenticator
 from tap_brightpearl.datacenters import DatacentreTable, brightpearl_host, check_base_url
 from tap_brightpearl.errors import AuthenticationError, BrightpearlError, RefreshTokenRefused
 from tap_brightpearl.modes import AccessMode, Account
@@ -64,7 +64,7 @@ def token_url(settings: Settings) -> str:
     return f"https://{settings.data_center}.brightpearlconnect.com/oauth/token"
 
 
-class BearerAuthenticator(APIAuthenticatorBase):
+class BearerAuthenticator(HeaderAuthenticator):
     """Authorization: Bearer with the mode's current access token, plus the reference headers."""
 
     def __init__(self, mode: OAuthApp) -> None:
@@ -79,7 +79,7 @@ class BearerAuthenticator(APIAuthenticatorBase):
     @override
     def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         """Add the headers and the current bearer token."""
-        request.headers.update(self.auth_headers)
+        super().authenticate_request(request)
         request.headers["Authorization"] = f"Bearer {self._mode.access_token()}"
         return request
 
