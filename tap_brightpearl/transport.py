@@ -93,6 +93,7 @@ def read_body(response: requests.Response, *, deadline: float, limit: int) -> by
     raw = response.raw
     pieces: list[bytes] = []
     size = 0
+    whole_when_counted = "content-encoding" not in response.headers  # nothing left in a decoder once the bytes are in
     while True:
         try:
             piece = raw.read1(min(raw.length_remaining or _CHUNK, _CHUNK), decode_content=True)
@@ -121,6 +122,8 @@ def read_body(response: requests.Response, *, deadline: float, limit: int) -> by
             raise RetriableBrightpearlError(
                 describe(response, "no answer within request_timeout: the body took longer"), response
             )
+        if whole_when_counted and raw.length_remaining == 0:
+            break  # the whole Content-Length is in (urllib3 has handed the connection back): no read to learn it
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)  # one copy, however many pieces
 
 
