@@ -33,7 +33,7 @@ class HeaderAuthenticator(APIAuthenticatorBase):
     """Brightpearl's credentials are headers only: the URL goes out exactly as the URL builder made it.
 
     The SDK's own `authenticate_request` also rebuilds every URL around its query parameters
-    (none here): ~15 us of CPU a request, a fortieth of a timezone request's (bench/RESULTS.md, B10).
+    (none here): ~20 us of CPU a request, a fortieth of a timezone request's (bench/RESULTS.md, B10).
     """
 
     @override
