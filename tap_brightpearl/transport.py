@@ -60,7 +60,8 @@ TRANSIENT: tuple[type[Exception], ...] = (
     requests.exceptions.ContentDecodingError,
 )
 
-_RETRIED = (RetriableBrightpearlError, ThrottledError, *TRANSIENT)  # what either backoff layer below retries
+_RETRIED_AFTER_A_WAIT = (RetriableBrightpearlError, *TRANSIENT)  # the inner backoff layer (Transport._decorate)
+_RETRIED = (*_RETRIED_AFTER_A_WAIT, ThrottledError)  # what either layer retries
 
 SOCKS_NEEDS = (
     "a SOCKS proxy needs the PySocks package, which is not installed (pip install 'requests[socks]'); "
@@ -256,7 +257,7 @@ class Transport:
     def _decorate(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         transient = backoff.on_exception(
             backoff.expo,
-            (RetriableBrightpearlError, *TRANSIENT),
+            _RETRIED_AFTER_A_WAIT,
             max_tries=self.max_tries,
             max_value=MAX_BACKOFF_SECONDS,
             factor=self.backoff_factor,
